@@ -1,0 +1,6 @@
+// Log messages of the server area.
+
+import type { MessageEntry } from './types.js';
+
+export const SERVER_MESSAGES: readonly MessageEntry[] = [
+];
