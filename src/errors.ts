@@ -37,6 +37,8 @@ export const E = {
   CONFIG_READ: { code: 'NESTOR_ERR_CONFIG_READ', cls: ConfigError },
   CONFIG_SYNTAX: { code: 'NESTOR_ERR_CONFIG_SYNTAX', cls: ConfigError },
   CONFIG_INCLUDE: { code: 'NESTOR_ERR_CONFIG_INCLUDE', cls: ConfigError },
+  IFACE_NOT_FOUND: { code: 'NESTOR_ERR_IFACE_NOT_FOUND', cls: NativeError },
+  IFACE_NO_ADDRESS: { code: 'NESTOR_ERR_IFACE_NO_ADDRESS', cls: NativeError },
   NATIVE_LOAD: { code: 'NESTOR_ERR_NATIVE_LOAD', cls: NativeError },
   NATIVE_SOCKET: { code: 'NESTOR_ERR_NATIVE_SOCKET', cls: NativeError },
   LEASES_OPEN: { code: 'NESTOR_ERR_LEASES_OPEN', cls: LeaseStoreError },

@@ -1,6 +1,50 @@
-// Log messages of the server area.
+// Log messages of the server wiring, the pipeline and the command line.
 
 import type { MessageEntry } from './types.js';
 
 export const SERVER_MESSAGES: readonly MessageEntry[] = [
+  {
+    id: 'SERVER_STARTED', level: 'info', message: 'server started',
+    help: 'The server has opened its lease database and sockets and is answering requests. The fields list the interfaces with their server addresses, the UDP port, the number of worker threads and the lease database path.',
+  },
+  {
+    id: 'SERVER_STOPPED', level: 'info', message: 'server stopped',
+    help: 'The server finished the batches it had accepted, closed its sockets and its lease database, and is exiting. The fields are the counters since start.',
+  },
+  {
+    id: 'SERVER_CONFIG_WARNING', level: 'warn', message: 'configuration key not honoured',
+    help: 'The configuration loaded, but the key at `path` is not supported or was replaced by a default; `reason` says which. The server runs without it. Remove the key or check the README\'s known limitations.',
+  },
+  {
+    id: 'SERVER_NO_INTERFACES', level: 'warn', message: 'no interfaces configured, serving nothing',
+    help: 'Dhcp4.interfaces-config.interfaces is empty, so no socket is opened and no request can arrive. Kea behaves the same way. List the interfaces that face clients or relays, or "*" for all.',
+  },
+  {
+    id: 'SERVER_RAW_NOT_YET', level: 'warn', message: 'raw sockets not available yet, using UDP sockets',
+    help: 'The configuration asks for dhcp-socket-type "raw". This version serves through UDP sockets: relayed clients are served as usual, and directly attached clients without an address get their replies by broadcast instead of a unicast frame to their MAC address.',
+  },
+  {
+    id: 'SERVER_COUNTERS', level: 'info', message: 'packet counters',
+    help: 'A periodic summary of what the server received, dropped and sent, with the number of requests per engine outcome (offer, ack, nak, drops by reason). Use it to watch for malformed traffic, pool exhaustion or queue overflows.',
+  },
+  {
+    id: 'SERVER_COMMIT_FAILED', level: 'error', message: 'lease batch not committed, replies dropped',
+    help: 'A batch of lease changes could not be written to the lease database, so none of its replies were sent and the clients will retry. `err` gives the cause; a full database needs a larger nestor.lmdb-map-size or more disk space.',
+  },
+  {
+    id: 'SERVER_LEASES_RECLAIMED', level: 'info', message: 'expired leases reclaimed',
+    help: 'The periodic reclamation marked `count` expired leases as reclaimed. Their addresses return to the pools; each client keeps its address preference for hold-reclaimed-time.',
+  },
+  {
+    id: 'SERVER_RECLAIM_FAILED', level: 'error', message: 'expired-lease reclamation failed',
+    help: 'The periodic reclamation could not update the lease database; it is retried at the next interval. Expired leases are still reused by the allocator meanwhile. Check `err`, usually a full lease database.',
+  },
+  {
+    id: 'PIPELINE_WORKER_FAILED', level: 'error', message: 'worker failed to process a batch',
+    help: 'A worker thread threw while processing a batch of `count` requests; they get no reply and the clients will retry. This is an internal fault: report it with the log line. The worker is replaced automatically.',
+  },
+  {
+    id: 'PIPELINE_PACKET_MALFORMED', level: 'debug', message: 'malformed packet dropped',
+    help: 'A received packet is not a valid DHCPv4 request (`reason` says why) and was dropped without a reply. It is counted in the periodic packet counters.',
+  },
 ];

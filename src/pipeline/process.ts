@@ -1,0 +1,119 @@
+// Processes one work batch: decode each request, let the engine decide inside one lease-store
+// transaction, encode the replies. The transaction commits (durably) before process() returns, so
+// no reply in the result refers to a lease that is not yet on disk. Shared by the worker entry and
+// by the main thread when nestor runs without workers.
+
+import type { Logger } from 'pino';
+
+import { DhcpView } from '../codec/view.js';
+import { encodeReply } from '../codec/encode.js';
+import { DecodeOutcome } from '../codec/types.js';
+import type { Engine } from '../engine/engine.js';
+import type { EngineResult, Ingress } from '../engine/types.js';
+import { DeliveryKind } from '../engine/types.js';
+import { interfaceByIndex } from '../io/interfaces.js';
+import type { LeaseStore, LeaseWriter } from '../leases/types.js';
+import { logMessage } from '../log/logger.js';
+import { NestorError } from '../errors.js';
+import {
+  MAX_REPLY_BYTES, RESULT_STRIDE, R_DELIVERY, R_DST_ADDR, R_DST_PORT, R_IFINDEX, R_LENGTH, R_OFFSET,
+  R_SRC_ADDR, W_DST_ADDR, W_IFINDEX, W_LENGTH, W_LOCAL_ADDR, W_OFFSET, W_SRC_ADDR, W_SRC_PORT, WORK_STRIDE,
+} from './batch.js';
+import type { ResultBatch, WorkBatch } from './batch.js';
+
+const DECODE_OUTCOME_NAMES: Record<number, string> = {
+  [DecodeOutcome.TOO_SHORT]: 'drop-too-short',
+  [DecodeOutcome.BAD_COOKIE]: 'drop-bad-cookie',
+  [DecodeOutcome.NOT_BOOTREQUEST]: 'drop-not-bootrequest',
+  [DecodeOutcome.BAD_HLEN]: 'drop-bad-hlen',
+  [DecodeOutcome.NO_MESSAGE_TYPE]: 'drop-no-message-type',
+  [DecodeOutcome.BAD_MESSAGE_TYPE]: 'drop-bad-message-type',
+  [DecodeOutcome.NO_CLIENT_KEY]: 'drop-no-client-key',
+};
+
+export class BatchProcessor {
+  private readonly view = new DhcpView();
+  private readonly ingress: Ingress = {
+    ifindex: 0, ifname: undefined, sourceAddress: 0, sourcePort: 0, destinationAddress: 0, localAddress: 0,
+  };
+  private readonly result: EngineResult = {
+    reply: undefined, delivery: { kind: DeliveryKind.BROADCAST, address: 0, port: 0 }, outcome: '', changes: [],
+  };
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly store: LeaseStore,
+    private readonly log: Logger,
+  ) {}
+
+  /** Decide and encode every request of the batch inside one committed transaction. */
+  process(batch: WorkBatch): ResultBatch {
+    const data = new Uint8Array(Math.max(1, batch.count) * MAX_REPLY_BYTES);
+    const meta = new Uint32Array(Math.max(1, batch.count) * RESULT_STRIDE);
+    const outcomes: Record<string, number> = {};
+    const changes = this.result.changes;
+    let replies = 0;
+    let used = 0;
+
+    try {
+      this.store.transact((tx) => {
+        replies = 0;
+        used = 0;
+        changes.length = 0;
+        for (const key of Object.keys(outcomes)) delete outcomes[key];
+
+        for (let i = 0; i < batch.count; i++) {
+          const row = i * WORK_STRIDE;
+          const outcome = this.decide(batch, row, tx);
+          outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+          if (this.result.reply === undefined) continue;
+
+          const length = encodeReply(this.view, this.result.reply, data, used, MAX_REPLY_BYTES);
+          if (length === 0) {
+            outcomes['drop-reply-too-large'] = (outcomes['drop-reply-too-large'] ?? 0) + 1;
+            continue;
+          }
+          const out = replies * RESULT_STRIDE;
+          meta[out + R_OFFSET] = used;
+          meta[out + R_LENGTH] = length;
+          meta[out + R_DST_ADDR] = this.result.delivery.address;
+          meta[out + R_DST_PORT] = this.result.delivery.port;
+          meta[out + R_SRC_ADDR] = batch.meta[row + W_LOCAL_ADDR];
+          meta[out + R_IFINDEX] = batch.meta[row + W_IFINDEX];
+          meta[out + R_DELIVERY] = this.result.delivery.kind;
+          used += length;
+          replies++;
+        }
+      });
+    } catch (err) {
+      // The transaction rolled back: nothing of this batch is stored, so no reply may leave.
+      const code = err instanceof NestorError ? err.code : 'NESTOR_ERR_LEASES_WRITE';
+      const message = err instanceof Error ? err.message : String(err);
+      return { count: 0, data, meta, changes: [], outcomes: { 'drop-commit-failed': batch.count }, error: { code, message } };
+    }
+
+    return { count: replies, data, meta, changes: changes.slice(), outcomes, error: undefined };
+  }
+
+  private decide(batch: WorkBatch, row: number, tx: LeaseWriter): string {
+    this.result.reply = undefined;
+    const decoded = this.view.reset(batch.data, batch.meta[row + W_OFFSET], batch.meta[row + W_LENGTH]);
+    if (decoded !== DecodeOutcome.OK) {
+      if (this.log.isLevelEnabled('debug')) {
+        logMessage(this.log, 'PIPELINE_PACKET_MALFORMED', { reason: DECODE_OUTCOME_NAMES[decoded] });
+      }
+      return DECODE_OUTCOME_NAMES[decoded] ?? 'drop-malformed';
+    }
+
+    const ingress = this.ingress;
+    ingress.ifindex = batch.meta[row + W_IFINDEX];
+    ingress.ifname = ingress.ifindex === 0 ? undefined : interfaceByIndex(ingress.ifindex)?.name;
+    ingress.sourceAddress = batch.meta[row + W_SRC_ADDR];
+    ingress.sourcePort = batch.meta[row + W_SRC_PORT];
+    ingress.destinationAddress = batch.meta[row + W_DST_ADDR];
+    ingress.localAddress = batch.meta[row + W_LOCAL_ADDR];
+
+    this.engine.handle(this.view, ingress, batch.nowSec, tx, this.result);
+    return this.result.outcome;
+  }
+}

@@ -1,0 +1,46 @@
+// Piscina worker entry: each worker owns one shard of the RFC 3074 bucket space, opens the lease store
+// with the same options as every other thread, and processes whole batches (one lease transaction per
+// batch). The main thread sends batches only for its shard, so one client always meets one worker.
+
+import { workerData } from 'node:worker_threads';
+
+import pino from 'pino';
+
+import { loadConfig } from '../config/load.js';
+import { Engine } from '../engine/engine.js';
+import { openLeaseStore } from '../leases/lmdb-store.js';
+import { setRootLogger } from '../log/logger.js';
+import { BatchProcessor } from './process.js';
+import type { ResultBatch, WorkBatch } from './batch.js';
+
+export interface WorkerSetup {
+  configPath: string;
+  shardIndex: number;
+  shardCount: number;
+  serverAddresses: number[];
+  logLevel: string;
+}
+
+function createProcessor(setup: WorkerSetup): BatchProcessor {
+  const log = pino({ level: setup.logLevel, base: { name: 'nestor', worker: setup.shardIndex } });
+  setRootLogger(log);
+
+  const { config, issues } = loadConfig(setup.configPath);
+  if (!config) {
+    const first = issues.find((i) => i.severity === 'error');
+    throw new Error(`worker ${setup.shardIndex}: configuration no longer loads: ${first?.path}: ${first?.message}`);
+  }
+  const store = openLeaseStore({ path: config.leaseDatabase.path, mapSizeBytes: config.nestor.lmdbMapSizeBytes, log });
+  const engine = new Engine(config, {
+    log,
+    serverAddresses: setup.serverAddresses,
+    shard: { index: setup.shardIndex, count: setup.shardCount },
+  });
+  return new BatchProcessor(engine, store, log);
+}
+
+const processor = createProcessor(workerData as WorkerSetup);
+
+export default function processWorkBatch(batch: WorkBatch): ResultBatch {
+  return processor.process(batch);
+}

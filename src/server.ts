@@ -1,0 +1,236 @@
+// Wires the modules together: configuration, logger, lease store, sockets, dispatcher and the
+// periodic jobs (expired-lease reclamation, counter summaries). The only module besides the CLI that
+// sees everything.
+
+import type { Logger } from 'pino';
+
+import { ipToString } from './codec/addr.js';
+import { loadConfig } from './config/load.js';
+import type { ServerConfig } from './config/types.js';
+import { Engine } from './engine/engine.js';
+import { DeliveryKind } from './engine/types.js';
+import { nestorError } from './errors.js';
+import { resolveListenInterfaces } from './io/listen.js';
+import type { ListenInterface } from './io/listen.js';
+import { UdpBatchSocket } from './io/udp.js';
+import type { RxBatch } from './io/udp.js';
+import { META_BUCKET, META_DST_ADDR, META_FLAGS, META_IFINDEX, META_LENGTH, META_OFFSET, META_SRC_ADDR, META_SRC_PORT, RX_STRIDE } from './io/batch.js';
+import { openLeaseStore } from './leases/lmdb-store.js';
+import type { LeaseStore } from './leases/types.js';
+import { createServerLogger } from './log/setup.js';
+import { logMessage, setRootLogger } from './log/logger.js';
+import { Dispatcher, defaultWorkerCount } from './pipeline/dispatcher.js';
+import type { IncomingPacket } from './pipeline/dispatcher.js';
+import { R_DELIVERY, R_DST_ADDR, RESULT_STRIDE } from './pipeline/batch.js';
+import type { ResultBatch } from './pipeline/batch.js';
+import { BatchProcessor } from './pipeline/process.js';
+
+const BROADCAST = 0xffffffff;
+const SUMMARY_INTERVAL_MS = 60_000;
+
+export interface ServerOptions {
+  configPath: string;
+  /** Overrides the configuration's nestor.workers. */
+  workers?: number;
+  /** Overrides the level from the configuration's loggers. */
+  logLevel?: string;
+  /** Use this logger instead of building one from the configuration (tests, demo). */
+  logger?: Logger;
+}
+
+/** Counters since start; outcomes are the engine's outcome names summed over all batches. */
+export interface ServerStats {
+  received: number;
+  truncated: number;
+  droppedQueueFull: number;
+  sent: number;
+  sendErrors: number;
+  commitFailures: number;
+  outcomes: Record<string, number>;
+}
+
+export class Server {
+  readonly stats: ServerStats = {
+    received: 0, truncated: 0, droppedQueueFull: 0, sent: 0, sendErrors: 0, commitFailures: 0, outcomes: {},
+  };
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly packet: IncomingPacket = {
+    data: new Uint8Array(0), offset: 0, length: 0, sourceAddress: 0, sourcePort: 0,
+    destinationAddress: 0, ifindex: 0, localAddress: 0, bucket: 0,
+  };
+  private stopped = false;
+
+  private constructor(
+    readonly config: ServerConfig,
+    readonly log: Logger,
+    readonly store: LeaseStore,
+    private readonly engine: Engine,
+    private readonly listeners: ListenInterface[],
+    private readonly sockets: Map<number, UdpBatchSocket>,
+    private readonly dispatcher: Dispatcher,
+    readonly workers: number,
+  ) {}
+
+  /** Load the configuration, open the store and the sockets, and start serving. Throws a NestorError on any operator mistake. */
+  static async start(opts: ServerOptions): Promise<Server> {
+    const { config, issues } = loadConfig(opts.configPath);
+    const errors = issues.filter((i) => i.severity === 'error');
+    if (!config || errors.length > 0) {
+      const lines = errors.map((i) => `${i.path}: ${i.message}`).join('\n  ');
+      throw nestorError('CONFIG_INVALID', `${opts.configPath}: configuration has ${errors.length} error(s):\n  ${lines}`);
+    }
+
+    const log = opts.logger ?? createServerLogger(config.loggers, opts.logLevel);
+    setRootLogger(log);
+    for (const issue of issues) logMessage(log, 'SERVER_CONFIG_WARNING', { path: issue.path, reason: issue.message });
+
+    const listeners = resolveListenInterfaces(config.interfaces);
+    if (listeners.length === 0) logMessage(log, 'SERVER_NO_INTERFACES', {});
+    if (config.socketType === 'raw') logMessage(log, 'SERVER_RAW_NOT_YET', {});
+    const serverAddresses = listeners.map((l) => l.address);
+
+    const store = openLeaseStore({ path: config.leaseDatabase.path, mapSizeBytes: config.nestor.lmdbMapSizeBytes, log });
+    const engine = new Engine(config, { log, serverAddresses });
+    const workers = opts.workers ?? config.nestor.workers ?? defaultWorkerCount();
+
+    const sockets = new Map<number, UdpBatchSocket>();
+    try {
+      for (const l of listeners) {
+        sockets.set(l.ifindex, UdpBatchSocket.open({ bindAddress: 0, port: config.nestor.serverPort, ifname: l.name }));
+      }
+    } catch (err) {
+      for (const s of sockets.values()) s.close();
+      await store.close();
+      throw err;
+    }
+
+    let server: Server | undefined;
+    const dispatcher = new Dispatcher({
+      workers,
+      configPath: config.sourcePath,
+      serverAddresses,
+      logLevel: log.level,
+      inline: workers === 0 ? new BatchProcessor(engine, store, log) : undefined,
+      onResult: (result) => server?.sendResult(result),
+      log,
+    });
+    server = new Server(config, log, store, engine, listeners, sockets, dispatcher, workers);
+    server.begin();
+    return server;
+  }
+
+  private begin(): void {
+    for (const [ifindex, socket] of this.sockets) socket.start((batch) => this.receive(batch, ifindex));
+
+    const reclaimMs = Math.max(1, this.config.expiredLeases.reclaimTimerWaitTimeSec) * 1000;
+    this.timers.push(setInterval(() => this.reclaim(), reclaimMs).unref());
+    this.timers.push(setInterval(() => this.logSummary(), SUMMARY_INTERVAL_MS).unref());
+
+    logMessage(this.log, 'SERVER_STARTED', {
+      iface: this.listeners.map((l) => `${l.name}/${ipToString(l.address)}`),
+      port: this.config.nestor.serverPort,
+      workers: this.workers,
+      leaseDatabase: this.config.leaseDatabase.path,
+      subnets: this.config.subnets.length,
+    });
+  }
+
+  private receive(batch: RxBatch, socketIfindex: number): void {
+    const p = this.packet;
+    p.data = batch.data;
+    for (let i = 0; i < batch.count; i++) {
+      const row = i * RX_STRIDE;
+      this.stats.received++;
+      if ((batch.meta[row + META_FLAGS] & 1) !== 0) {
+        this.stats.truncated++;
+        continue;
+      }
+      p.offset = batch.meta[row + META_OFFSET];
+      p.length = batch.meta[row + META_LENGTH];
+      p.sourceAddress = batch.meta[row + META_SRC_ADDR];
+      p.sourcePort = batch.meta[row + META_SRC_PORT];
+      p.destinationAddress = batch.meta[row + META_DST_ADDR];
+      p.ifindex = batch.meta[row + META_IFINDEX] || socketIfindex;
+      p.bucket = batch.meta[row + META_BUCKET];
+      p.localAddress = this.localAddressFor(p.ifindex, p.destinationAddress);
+      if (!this.dispatcher.add(p)) this.stats.droppedQueueFull++;
+    }
+    this.dispatcher.flush();
+  }
+
+  /** The request's own destination when it was unicast to us, else the receiving interface's address. */
+  private localAddressFor(ifindex: number, destination: number): number {
+    const listener = this.listeners.find((l) => l.ifindex === ifindex) ?? this.listeners[0];
+    if (destination !== BROADCAST && destination !== 0 && this.listeners.some((l) => l.address === destination)) return destination;
+    return listener?.address ?? 0;
+  }
+
+  private sendResult(result: ResultBatch): void {
+    for (const [name, count] of Object.entries(result.outcomes)) {
+      this.stats.outcomes[name] = (this.stats.outcomes[name] ?? 0) + count;
+    }
+    if (result.error) {
+      this.stats.commitFailures++;
+      logMessage(this.log, 'SERVER_COMMIT_FAILED', { err: result.error.message, code: result.error.code });
+      return;
+    }
+    if (result.count === 0) return;
+
+    // UDP sockets cannot address a MAC without ARP, so YIADDR delivery falls back to broadcast
+    // (RFC 2131 §4.1 allows broadcast when unicast to the client is not possible).
+    for (let i = 0; i < result.count; i++) {
+      const row = i * RESULT_STRIDE;
+      if (result.meta[row + R_DELIVERY] === DeliveryKind.YIADDR) result.meta[row + R_DST_ADDR] = BROADCAST;
+    }
+
+    const socket = this.sockets.size === 1 ? this.sockets.values().next().value : undefined;
+    if (socket) {
+      this.countSend(socket.send(result));
+      return;
+    }
+    for (const [ifindex, s] of this.sockets) this.countSend(s.send(filterByIfindex(result, ifindex)));
+  }
+
+  private countSend(sent: number): void {
+    if (sent < 0) this.stats.sendErrors++;
+    else this.stats.sent += sent;
+  }
+
+  private reclaim(): void {
+    if (this.stopped) return;
+    const limits = this.config.expiredLeases;
+    try {
+      const count = this.engine.reclaimExpired(this.store, Math.floor(Date.now() / 1000), limits.maxReclaimLeases, limits.maxReclaimTimeMs);
+      if (count > 0) logMessage(this.log, 'SERVER_LEASES_RECLAIMED', { count });
+    } catch (err) {
+      logMessage(this.log, 'SERVER_RECLAIM_FAILED', { err });
+    }
+  }
+
+  private logSummary(): void {
+    logMessage(this.log, 'SERVER_COUNTERS', { ...this.stats, ...this.dispatcher.counters });
+  }
+
+  /** Stop receiving, finish in-flight batches, close workers and the store. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    for (const s of this.sockets.values()) s.close();
+    await this.dispatcher.close();
+    await this.store.close();
+    logMessage(this.log, 'SERVER_STOPPED', { ...this.stats });
+  }
+}
+
+function filterByIfindex(result: ResultBatch, ifindex: number): ResultBatch {
+  const meta = new Uint32Array(result.meta.length);
+  let count = 0;
+  for (let i = 0; i < result.count; i++) {
+    const row = i * RESULT_STRIDE;
+    if (result.meta[row + 5] !== ifindex) continue;
+    meta.set(result.meta.subarray(row, row + RESULT_STRIDE), count * RESULT_STRIDE);
+    count++;
+  }
+  return { ...result, count, meta };
+}
