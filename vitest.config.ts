@@ -14,6 +14,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.int.test.ts'],
+          globalSetup: ['test/integration/support/build.ts'],
           testTimeout: 180_000,
           hookTimeout: 120_000,
           fileParallelism: false,

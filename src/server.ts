@@ -13,8 +13,10 @@ import { nestorError } from './errors.js';
 import { resolveListenInterfaces } from './io/listen.js';
 import type { ListenInterface } from './io/listen.js';
 import { UdpBatchSocket } from './io/udp.js';
-import type { RxBatch } from './io/udp.js';
-import { META_BUCKET, META_DST_ADDR, META_FLAGS, META_IFINDEX, META_LENGTH, META_OFFSET, META_SRC_ADDR, META_SRC_PORT, RX_STRIDE } from './io/batch.js';
+import {
+  META_WORDS, RX_BUCKET, RX_DST_ADDR, RX_FLAG_TRUNCATED, RX_FLAGS, RX_IFINDEX, RX_LENGTH, RX_OFFSET, RX_SRC_ADDR, RX_SRC_PORT,
+} from './io/batch.js';
+import type { RxBatch } from './io/batch.js';
 import { openLeaseStore } from './leases/lmdb-store.js';
 import type { LeaseStore } from './leases/types.js';
 import { createServerLogger } from './log/setup.js';
@@ -139,19 +141,19 @@ export class Server {
     const p = this.packet;
     p.data = batch.data;
     for (let i = 0; i < batch.count; i++) {
-      const row = i * RX_STRIDE;
+      const row = i * META_WORDS;
       this.stats.received++;
-      if ((batch.meta[row + META_FLAGS] & 1) !== 0) {
+      if ((batch.meta[row + RX_FLAGS] & RX_FLAG_TRUNCATED) !== 0) {
         this.stats.truncated++;
         continue;
       }
-      p.offset = batch.meta[row + META_OFFSET];
-      p.length = batch.meta[row + META_LENGTH];
-      p.sourceAddress = batch.meta[row + META_SRC_ADDR];
-      p.sourcePort = batch.meta[row + META_SRC_PORT];
-      p.destinationAddress = batch.meta[row + META_DST_ADDR];
-      p.ifindex = batch.meta[row + META_IFINDEX] || socketIfindex;
-      p.bucket = batch.meta[row + META_BUCKET];
+      p.offset = batch.meta[row + RX_OFFSET];
+      p.length = batch.meta[row + RX_LENGTH];
+      p.sourceAddress = batch.meta[row + RX_SRC_ADDR];
+      p.sourcePort = batch.meta[row + RX_SRC_PORT];
+      p.destinationAddress = batch.meta[row + RX_DST_ADDR];
+      p.ifindex = batch.meta[row + RX_IFINDEX] || socketIfindex;
+      p.bucket = batch.meta[row + RX_BUCKET];
       p.localAddress = this.localAddressFor(p.ifindex, p.destinationAddress);
       if (!this.dispatcher.add(p)) this.stats.droppedQueueFull++;
     }
