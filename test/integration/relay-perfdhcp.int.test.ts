@@ -1,0 +1,90 @@
+// perfdhcp (ISC, Debian package kea-admin) as a relay agent against `nestor serve`: 2,000 distinct
+// clients each complete DISCOVER-OFFER-REQUEST-ACK, none is dropped, and every lease is stored.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { Lab, requireProgram, skipUnlessLab } from './support/lab.js';
+import { listLeases, startNestor, writeConfig } from './support/nestor.js';
+
+const skip = skipUnlessLab();
+
+/** Parse perfdhcp's "***Statistics for: X***" blocks into sent/received/drops per exchange. */
+function parseStatistics(report: string): Record<string, { sent: number; received: number; drops: number }> {
+  const result: Record<string, { sent: number; received: number; drops: number }> = {};
+  for (const block of report.split('***Statistics for: ').slice(1)) {
+    const name = block.slice(0, block.indexOf('***'));
+    const num = (label: string): number => Number(new RegExp(`${label}:\\s*(\\d+)`).exec(block)?.[1] ?? Number.NaN);
+    result[name] = { sent: num('sent packets'), received: num('received packets'), drops: num('drops') };
+  }
+  return result;
+}
+
+describe.skipIf(skip)('relay path: perfdhcp with 2,000 clients', () => {
+  let lab: Lab;
+  let configPath: string;
+  let server: Awaited<ReturnType<typeof startNestor>>;
+  let nsServer: string;
+  let nsClient: string;
+
+  beforeAll(async () => {
+    requireProgram('/usr/sbin/perfdhcp', 'kea-admin');
+    lab = new Lab('pf');
+    nsServer = lab.addNamespace('srv');
+    nsClient = lab.addNamespace('cli');
+    lab.link(nsServer, 'eth0', nsClient, 'eth0');
+    lab.address(nsServer, 'eth0', '198.18.0.1/24');
+    lab.address(nsClient, 'eth0', '198.18.0.10/24');
+    configPath = writeConfig(lab, 'nestor.json', {
+      Dhcp4: {
+        'interfaces-config': { interfaces: ['eth0'], 'dhcp-socket-type': 'udp' },
+        'lease-database': { type: 'lmdb', name: lab.path('leases4.lmdb') },
+        'valid-lifetime': 3600,
+        subnet4: [{
+          id: 7, subnet: '198.19.0.0/16', pools: [{ pool: '198.19.0.10 - 198.19.15.250' }],
+          relay: { 'ip-addresses': ['198.18.0.10'] },
+          'option-data': [{ name: 'routers', data: '198.19.0.1' }],
+        }],
+      },
+    });
+    server = await startNestor(lab, nsServer, configPath);
+  });
+
+  afterAll(async () => {
+    await lab?.destroy();
+  });
+
+  it('completes every exchange without drops', () => {
+    let report: string;
+    try {
+      report = lab.exec(nsClient, 'perfdhcp', ['-4', '-l', 'eth0', '-r', '1000', '-R', '2000', '-n', '2000',
+        '-p', '30', '-W', '3000000', '198.18.0.1'], 60_000);
+    } catch (err) {
+      report = String((err as { stdout?: string }).stdout ?? err);
+    }
+    const stats = parseStatistics(report);
+    expect(stats['DISCOVER-OFFER'], report).toBeDefined();
+    expect(stats['DISCOVER-OFFER'].sent, report).toBe(2000);
+    expect(stats['DISCOVER-OFFER'].drops, report).toBe(0);
+    expect(stats['REQUEST-ACK'].sent, report).toBe(2000);
+    expect(stats['REQUEST-ACK'].received, report).toBe(2000);
+    expect(stats['REQUEST-ACK'].drops, report).toBe(0);
+  });
+
+  it('stores one distinct lease per client in the relay subnet', () => {
+    const leases = listLeases(lab, nsServer, configPath);
+    expect(leases).toHaveLength(2000);
+    expect(new Set(leases.map((l) => l['ip-address'])).size).toBe(2000);
+    expect(new Set(leases.map((l) => l['hw-address'])).size).toBe(2000);
+    for (const lease of leases) {
+      expect(lease['subnet-id']).toBe(7);
+      expect(lease['ip-address']).toMatch(/^198\.19\./);
+    }
+  });
+
+  it('stops cleanly on SIGTERM', async () => {
+    server.kill('SIGTERM');
+    const exit = await server.exited;
+    expect(exit.code).toBe(0);
+    expect(server.output).toContain('"msgId":"SERVER_STOPPED"');
+  });
+});
