@@ -50,6 +50,9 @@ describe.skipIf(skip)('lease durability: SIGKILL during load', () => {
     server.kill('SIGKILL');
     const serverExit = await server.exited;
     expect(serverExit.signal).toBe('SIGKILL');
+    // No ACK can arrive any more; stdout is a pipe, which Node writes synchronously, so nothing printed is lost.
+    await new Promise((r) => setTimeout(r, 200));
+    client.kill('SIGTERM');
     await client.exited;
 
     const acked = client.output.split('\n').filter((l) => l.startsWith('{"ack"'))
