@@ -47,6 +47,8 @@ export interface SubnetConfig {
   relayAddresses: readonly number[];
   /** Interface name for directly attached clients (subnet4[].interface), undefined for none. */
   interface: string | undefined;
+  /** Kea client-class guard of the whole subnet (subnet4[].client-class); undefined for none. */
+  clientClass: string | undefined;
   reservations: readonly ReservationConfig[];
   /** Subnet options merged over the global ones. */
   options: OptionSet;

@@ -1,0 +1,48 @@
+// hooks-libraries: nestor has the lease commands built in and implements Kea's high
+// availability itself, so those two libraries are recognised by file name and their settings
+// taken over. Any other hook library is reported, because the function it adds is missing.
+
+import { basename } from 'node:path';
+
+import { Issues, checkKeys, isObject, readString } from './issues.js';
+
+const LEASE_CMDS = 'libdhcp_lease_cmds.so';
+const HA = 'libdhcp_ha.so';
+
+export interface HookSettings {
+  hasLeaseCommands: boolean;
+  /** Raw parameters of libdhcp_ha.so; undefined when the library is not listed. */
+  haParameters: unknown;
+}
+
+export function parseHooks(issues: Issues, list: unknown, path: string): HookSettings {
+  const result: HookSettings = { hasLeaseCommands: false, haParameters: undefined };
+  if (list === undefined) return result;
+  if (!Array.isArray(list)) {
+    issues.invalid(path, list, 'a list of hook libraries');
+    return result;
+  }
+  list.forEach((entry, i) => {
+    const here = `${path}[${i}]`;
+    if (!isObject(entry)) {
+      issues.invalid(here, entry, 'an object with library and parameters');
+      return;
+    }
+    checkKeys(issues, entry, here, { handled: ['library', 'parameters'] });
+    const library = readString(issues, entry, 'library', here);
+    if (library === undefined) {
+      if (entry.library === undefined) issues.error(`${here}.library`, 'missing (expected the path of a hook library)');
+      return;
+    }
+    const name = basename(library);
+    if (name === LEASE_CMDS) {
+      result.hasLeaseCommands = true;
+    } else if (name === HA) {
+      if (result.haParameters !== undefined) issues.error(here, `${HA} is listed twice (expected it once)`);
+      result.haParameters = entry.parameters ?? {};
+    } else {
+      issues.warning(`${here}.library`, `hook library '${name}' is not supported, so what it adds is missing (nestor provides ${LEASE_CMDS} and ${HA} itself)`);
+    }
+  });
+  return result;
+}
