@@ -135,9 +135,9 @@ export class DhcpView implements RequestView {
   }
 
   chaddr(): Uint8Array {
+    if (this.length < OFF_OPTIONS) return EMPTY; // no header was read
     const start = this.base + OFF_CHADDR;
-    const count = this.length >= OFF_OPTIONS ? Math.min(this.hlen, CHADDR_LEN) : 0;
-    return this.buf.subarray(start, start + count);
+    return this.buf.subarray(start, start + Math.min(this.hlen, CHADDR_LEN));
   }
 
   has(code: number): boolean {
