@@ -309,7 +309,7 @@ describe('encodeReply: size limit', () => {
 
 describe('encodeReply: round trip through DhcpView', () => {
   // The view only accepts requests, so the reply's op and message type are switched to a
-  // BOOTREQUEST REQUEST before decoding; every other byte is the encoder's.
+  // BOOTREQUEST REQUEST before decoding. Every other byte is the encoder's.
   function decodeReplyAsRequest(reply: Uint8Array): DhcpView {
     const bytes = reply.slice();
     bytes[0] = 1;

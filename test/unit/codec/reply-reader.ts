@@ -1,5 +1,5 @@
-// Independent reader of encoded replies for the encoder tests: walks the options field and, when
-// option 52 says so, file then sname, and returns every option instance in wire order.
+// Independent reader of encoded replies for the encoder tests. It walks the options field, then
+// file and sname when option 52 overloads them, and returns every option instance in wire order.
 
 export interface ReplyOption {
   code: number;
