@@ -12,7 +12,7 @@
 // the four sub-databases beyond it is rolled back with NESTOR_ERR_LEASES_WRITE. The file may exceed
 // the limit by LMDB's free pages, which later writes reuse.
 
-import { existsSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 import { open } from 'lmdb';
@@ -58,6 +58,9 @@ export const DEFAULT_MAP_SIZE_BYTES = 1024 * 1024 * 1024;
 
 const DB_OPTIONS = { keyEncoding: 'binary', encoding: 'binary' } as const;
 const EMPTY = Buffer.alloc(0);
+const LMDB_MAGIC = 0xbeefc0de;
+const LMDB_MAGIC_OFFSET = 24;
+const MDB_INVALID = -30793;
 const MAX_ADDRESS_KEY = Buffer.from([0xff, 0xff, 0xff, 0xff, 0x00]);
 
 export interface OpenLeaseStoreOptions {
@@ -111,6 +114,7 @@ function openDatabases(path: string, mapSizeBytes: number, isReadOnly: boolean):
       throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
     }
     if (!isReadOnly) mkdirSync(dirname(path), { recursive: true });
+    checkLmdbMagic(path);
 
     root = open<Buffer, Buffer>({ ...LEASE_ENV_OPTIONS, path, mapSize: mapSizeBytes, readOnly: isReadOnly, ...DB_OPTIONS });
     return {
@@ -336,6 +340,28 @@ export class LmdbLeaseStore implements LeaseStore {
 
   private checkWritable(): void {
     if (!this.isInTransaction) throw new Error('LeaseWriter used after its transact() returned; write only inside fn');
+  }
+}
+
+/**
+ * Throws an MDB_INVALID error when `path` is a non-empty file without LMDB's magic number.
+ * NOTE: lmdb-js 3.5.6 crashes the process (SIGSEGV) when it opens such a file, so this check must
+ * run first. It reads the first meta page of the lmdb-js fork: the magic 0xBEEFC0DE, little-endian,
+ * at byte 24, after the 24-byte page header of 64-bit builds. A damaged file that passes can still crash.
+ */
+function checkLmdbMagic(path: string): void {
+  if (!existsSync(path)) return;
+  const header = Buffer.alloc(LMDB_MAGIC_OFFSET + 4);
+  const fd = openSync(path, 'r');
+  let length: number;
+  try {
+    length = readSync(fd, header, 0, header.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (length === 0) return;
+  if (length < header.length || header.readUInt32LE(LMDB_MAGIC_OFFSET) !== LMDB_MAGIC) {
+    throw Object.assign(new Error('no LMDB magic number at the start of the file'), { code: MDB_INVALID });
   }
 }
 
