@@ -4,7 +4,7 @@
 // libuv polls level-triggered, so a socket left readable fires again on the next loop turn.
 //
 // Each environment (main thread or worker) has its own registry of watches, keyed by small
-// integer ids. A cleanup hook stops the remaining watches when the environment exits.
+// integer ids. An async cleanup hook closes the remaining watches when the environment exits.
 
 #include "poll.h"
 
@@ -20,26 +20,45 @@ namespace nestor {
 
 namespace {
 
+struct Registry;
+
 struct Watch {
   uv_poll_t handle;
   napi_env env;
   Napi::FunctionReference callback;
+  Registry* registry;
 };
 
 struct Registry {
   std::unordered_map<uint32_t, Watch*> watches;
   uint32_t next_id = 1;
+  // Handles passed to uv_close whose close callback has not run yet.
+  uint32_t closing = 0;
+  // Set when the environment starts exiting; the exit waits until closing reaches 0.
+  napi_async_cleanup_hook_handle exit_hook = nullptr;
 };
 
-void FreeWatch(uv_handle_t* handle) {
-  delete static_cast<Watch*>(handle->data);
+// Releases the registry and lets the environment finish exiting. Node.js unloads the addon after
+// that, so no close callback may still point into it.
+void FinishExit(Registry* registry) {
+  napi_remove_async_cleanup_hook(registry->exit_hook);
+  delete registry;
+}
+
+void OnClosed(uv_handle_t* handle) {
+  Watch* watch = static_cast<Watch*>(handle->data);
+  Registry* registry = watch->registry;
+  delete watch;
+  registry->closing -= 1;
+  if (registry->exit_hook != nullptr && registry->closing == 0) FinishExit(registry);
 }
 
 // Stops watching and releases the callback now; the memory goes when libuv has closed the handle.
 void CloseWatch(Watch* watch) {
   uv_poll_stop(&watch->handle);
   watch->callback.Reset();
-  uv_close(reinterpret_cast<uv_handle_t*>(&watch->handle), FreeWatch);
+  watch->registry->closing += 1;
+  uv_close(reinterpret_cast<uv_handle_t*>(&watch->handle), OnClosed);
 }
 
 void OnReadable(uv_poll_t* handle, int /* status */, int /* events */) {
@@ -56,9 +75,14 @@ void OnReadable(uv_poll_t* handle, int /* status */, int /* events */) {
   }
 }
 
-void CleanupRegistry(Registry* registry) {
+// Runs when the environment exits (process end or worker termination): closes the remaining
+// watches. An async cleanup hook keeps the addon loaded until libuv has run every close callback.
+void OnEnvironmentExit(napi_async_cleanup_hook_handle hook, void* data) {
+  Registry* registry = static_cast<Registry*>(data);
+  registry->exit_hook = hook;
   for (auto& entry : registry->watches) CloseWatch(entry.second);
-  delete registry;
+  registry->watches.clear();
+  if (registry->closing == 0) FinishExit(registry);
 }
 
 // pollStart(fd, onReadable): watch id (> 0) or -errno.
@@ -74,6 +98,7 @@ Napi::Value PollStart(const Napi::CallbackInfo& info) {
   Watch* watch = new Watch();
   watch->handle.data = watch;
   watch->env = env;
+  watch->registry = registry;
   int rc = uv_poll_init(loop, &watch->handle, fd);
   if (rc != 0) {
     delete watch;  // uv_poll_init failed before registering the handle with the loop
@@ -109,7 +134,7 @@ Napi::Value PollStop(const Napi::CallbackInfo& info) {
 
 void RegisterPoll(Napi::Env env, Napi::Object exports) {
   Registry* registry = new Registry();
-  env.AddCleanupHook(CleanupRegistry, registry);
+  napi_add_async_cleanup_hook(env, OnEnvironmentExit, registry, nullptr);
   exports.Set("pollStart", Napi::Function::New(env, PollStart, "pollStart", registry));
   exports.Set("pollStop", Napi::Function::New(env, PollStop, "pollStop", registry));
 }

@@ -1,3 +1,6 @@
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+
 import { afterEach, describe, expect, it } from 'vitest';
 
 import {
@@ -180,6 +183,29 @@ describe('UdpBatchSocket: loopback batch', () => {
 
     expect(received).toHaveLength(0);
     expect(() => receiver.start(() => undefined)).toThrow(/after close/);
+  });
+});
+
+describe('pollStart: worker exit', () => {
+  it('survives a worker terminated with an active watch', async () => {
+    requireAddon();
+    // The addon is unloaded when the worker's environment ends, so no libuv close callback may
+    // still point into it. A failure here crashes the test process.
+    const addonPath = join(process.cwd(), 'build', 'Release', 'nestor_native.node');
+    const code = `
+      const addon = require(${JSON.stringify(addonPath)});
+      const fd = addon.udpOpen(0x7f000001, 0, '', 0);
+      const id = addon.pollStart(fd, () => undefined);
+      require('node:worker_threads').parentPort.postMessage({ fd, id });
+    `;
+    for (let round = 0; round < 3; round++) {
+      const worker = new Worker(code, { eval: true });
+      const started = await new Promise<{ fd: number; id: number }>((resolve) => worker.once('message', resolve));
+      expect(started.fd).toBeGreaterThan(0);
+      expect(started.id).toBeGreaterThan(0);
+      expect(await worker.terminate()).toBe(1);
+      expect(loadNative()!.closeFd(started.fd)).toBe(0); // the descriptor belongs to the process
+    }
   });
 });
 
