@@ -81,10 +81,15 @@ export class Allocator {
     return !isLive(lease, nowSec);
   }
 
+  /** The reservation (in the subnet, or global when enabled) that holds address, if any. */
+  reservationAt(s: SubnetState, address: number): ReservationConfig | undefined {
+    const core = this.core();
+    return s.reservations.atAddress(address) ?? (core.config.reservationsGlobal ? core.globalReservations.atAddress(address) : undefined);
+  }
+
   /** True when the address is reserved (in the subnet or globally) for a client other than the requester. */
   isReservedForOther(s: SubnetState, address: number, who: Requester): boolean {
-    const core = this.core();
-    const owner = s.reservations.atAddress(address) ?? (core.config.reservationsGlobal ? core.globalReservations.atAddress(address) : undefined);
+    const owner = this.reservationAt(s, address);
     return owner !== undefined && owner !== who.reservation;
   }
 

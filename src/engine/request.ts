@@ -11,6 +11,7 @@
 // through the transaction before the ACK, so two workers or two racing requests cannot both win.
 
 import { MSG_DHCPACK, RAI_SERVER_ID_OVERRIDE } from '../codec/constants.js';
+import type { ReservationConfig } from '../config/types.js';
 import { LeaseState } from '../leases/types.js';
 import type { Lease4 } from '../leases/types.js';
 import { copyBytes, expirySec, findAllowedPool, isExcludedAddress, isInSubnet, isLive, reservedAddress, stayQuiet } from './core.js';
@@ -119,9 +120,11 @@ function checkGrant(core: EngineCore, ctx: RequestContext, s: SubnetState, addre
   const { tx, nowSec } = ctx;
   if (isExcludedAddress(core, s.config, address)) return ['nak-address-unavailable', 'address is not available'];
   // Kea "Conflicts in DHCPv4 Reservations": a reserved address goes to its host only.
-  if (core.allocator.isReservedForOther(s, address, ctx)) return ['nak-address-reserved', 'address is reserved for another client'];
-
   const existing = tx.get(address);
+  const owner = core.allocator.reservationAt(s, address);
+  const isReservedForClient = owner !== undefined && (owner === ctx.reservation || isUnrecognisedOwner(ctx, owner, existing));
+  if (owner !== undefined && !isReservedForClient) return ['nak-address-reserved', 'address is reserved for another client'];
+
   if (existing !== undefined && existing.state === LeaseState.DECLINED && expirySec(existing) > nowSec) {
     return ['nak-address-declined', 'address is declined'];
   }
@@ -130,7 +133,7 @@ function checkGrant(core: EngineCore, ctx: RequestContext, s: SubnetState, addre
   }
 
   const reserved = reservedAddress(ctx);
-  if (address !== reserved && findAllowedPool(s.config, address, ctx.classes) === undefined) {
+  if (!isReservedForClient && findAllowedPool(s.config, address, ctx.classes) === undefined) {
     return ['nak-address-out-of-pool', 'address is not in a pool'];
   }
   // A client with a free reserved address gets a NAK for any other address, so it comes back for the reserved one.
@@ -138,6 +141,16 @@ function checkGrant(core: EngineCore, ctx: RequestContext, s: SubnetState, addre
     return ['nak-reserved-elsewhere', 'client has a reserved address'];
   }
   return undefined;
+}
+
+/**
+ * True when the address is reserved by circuit-id, the request carries no option 82 and the
+ * client already holds the live lease: a unicast renewal bypasses the relay, so it cannot show
+ * the circuit-id that won it the address (RFC 3046 §2.1 leaves option 82 to the relay).
+ */
+function isUnrecognisedOwner(ctx: RequestContext, owner: ReservationConfig, lease: Lease4 | undefined): boolean {
+  if (owner.circuitId === undefined || ctx.identity.circuitId !== undefined) return false;
+  return lease !== undefined && isLive(lease, ctx.nowSec) && ownsLease(lease, ctx.identity, ctx.matchClientId);
 }
 
 /**
