@@ -1,10 +1,10 @@
 // Batched RFC 3074 hashing of DHCPv4 load-balancing keys.
 //
-// The key follows Kea 2.2 (src/hooks/dhcp/high_availability/query_filter.cc): the whole payload
-// of option 61 (client identifier, type byte included) when present and non-empty, else exactly
-// hlen bytes of chaddr. Repeated option 61 instances are joined in order (RFC 3396). The hash is
-// RFC 3074 section 6: start from the key length mod 256, then fold the key from its last byte to
-// its first through the mixing table. Kea uses the 8-bit result directly (mod 2 for two servers).
+// The key is the one Kea 2.2's HA hook uses: the whole payload of option 61 (client identifier,
+// type byte included) when present and non-empty, else exactly hlen bytes of chaddr. Repeated
+// option 61 instances are joined in order (RFC 3396). The hash is RFC 3074 section 6: start from
+// the key length mod 256, then fold the key from its last byte to its first through the mixing
+// table. Kea uses the 8-bit result directly (mod 2 for two servers).
 //
 // A packet shorter than 240 bytes or with hlen above 16 gets kNoKeyBucket. Options are walked only
 // after a valid magic cookie, so a packet without one is keyed by chaddr. The walk stops at END or

@@ -1,6 +1,6 @@
 // Readiness callbacks with uv_poll_t on the event loop of the environment that calls pollStart
 // (napi_get_uv_event_loop), so the callback always runs on that environment's JS thread. No other
-// thread touches napi_env. The JS callback takes no arguments; it drains the socket with udpRecv.
+// thread touches napi_env. The JS callback takes no arguments and drains the socket with udpRecv.
 // libuv polls level-triggered, so a socket left readable fires again on the next loop turn.
 //
 // Each environment (main thread or worker) has its own registry of watches, keyed by small
