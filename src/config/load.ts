@@ -59,7 +59,8 @@ function loadFrom(read: () => ReadResult, sourcePath: string): LoadResult {
     document = read();
   } catch (err) {
     if (!(err instanceof NestorError)) throw err;
-    issues.error(sourcePath, err.message);
+    const { location, reason } = err.data ?? {};
+    issues.error(typeof location === 'string' ? location : sourcePath, typeof reason === 'string' ? reason : err.message);
     return { config: undefined, issues: issues.list };
   }
   issues.list.push(...document.warnings);

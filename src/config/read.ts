@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 import { nestorError } from '../errors.js';
+import type { NestorError } from '../errors.js';
 import type { ConfigIssue } from './types.js';
 
 /** Maximum nesting of include directives; Kea's own limit is also 10. */
@@ -40,13 +41,18 @@ export function parseKeaJson(text: string, sourcePath: string): ReadResult {
   return new KeaJsonParser(text, resolve(sourcePath)).parseDocument();
 }
 
+/** Builds the error for a problem at location ("file" or "file:line:column"); data keeps both parts. */
+function located(key: 'CONFIG_READ' | 'CONFIG_SYNTAX' | 'CONFIG_INCLUDE', location: string, reason: string): NestorError {
+  return nestorError(key, `${location}: ${reason}`, { location, reason });
+}
+
 function readSourceFile(file: string, shownPath: string, from?: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code ?? String(err);
-    if (from !== undefined) throw nestorError('CONFIG_INCLUDE', `${from}: cannot read included file '${shownPath}' (${reason})`);
-    throw nestorError('CONFIG_READ', `${shownPath}: cannot read the configuration file (${reason})`);
+    if (from !== undefined) throw located('CONFIG_INCLUDE', from, `cannot read included file '${shownPath}' (${reason})`);
+    throw located('CONFIG_READ', shownPath, `cannot read the configuration file (${reason})`);
   }
 }
 
@@ -95,8 +101,8 @@ class KeaJsonParser {
     return `${this.src.file}:${this.src.line}:${this.src.column}`;
   }
 
-  private fail(message: string): never {
-    throw nestorError('CONFIG_SYNTAX', `${this.where()}: ${message}`);
+  private fail(reason: string): never {
+    throw located('CONFIG_SYNTAX', this.where(), reason);
   }
 
   /** Skips whitespace and comments, enters include directives and leaves finished included files. */
@@ -132,10 +138,10 @@ class KeaJsonParser {
 
     if (this.stack.some((open) => open.file === file)) {
       const chain = [...this.stack.map((open) => open.file), file].join(' → ');
-      throw nestorError('CONFIG_INCLUDE', `${from}: include cycle ${chain}`);
+      throw located('CONFIG_INCLUDE', from, `include cycle ${chain}`);
     }
     if (this.stack.length > MAX_INCLUDE_DEPTH) {
-      throw nestorError('CONFIG_INCLUDE', `${from}: includes are nested more than ${MAX_INCLUDE_DEPTH} deep`);
+      throw located('CONFIG_INCLUDE', from, `includes are nested more than ${MAX_INCLUDE_DEPTH} deep`);
     }
     this.stack.push({ file, text: readSourceFile(file, match[1], from), pos: 0, line: 1, column: 1 });
   }
@@ -179,9 +185,9 @@ class KeaJsonParser {
       Object.defineProperty(result, key, { value: this.parseValue(keyPath), enumerable: true, writable: true, configurable: true });
       this.skipTrivia();
       const next = this.peek();
+      if (next !== ',' && next !== '}') this.fail(`expected ',' or '}' after the value of "${key}"`);
       this.advance();
       if (next === '}') return result;
-      if (next !== ',') this.fail(`expected ',' or '}' after the value of "${key}"`);
       this.skipTrivia();
     }
   }
@@ -198,9 +204,9 @@ class KeaJsonParser {
       result.push(this.parseValue(`${path}[${result.length}]`));
       this.skipTrivia();
       const next = this.peek();
+      if (next !== ',' && next !== ']') this.fail(`expected ',' or ']' after array element ${result.length - 1}`);
       this.advance();
       if (next === ']') return result;
-      if (next !== ',') this.fail(`expected ',' or ']' after array element ${result.length - 1}`);
       this.skipTrivia();
     }
   }

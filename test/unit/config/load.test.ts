@@ -1,0 +1,331 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { loadConfig, parseConfigText } from '../../../src/config/load.js';
+import type { LoadResult } from '../../../src/config/load.js';
+import type { ConfigIssue } from '../../../src/config/types.js';
+
+const SHARED_FIXTURES = '/work/shared/fixtures/kea-configs';
+const REPO = resolve(import.meta.dirname, '../../..');
+
+/** A minimal valid subnet for tests that need one. */
+const SUBNET = { id: 1, subnet: '198.18.0.0/24', pools: [{ pool: '198.18.0.10 - 198.18.0.20' }] };
+
+function load(dhcp4: Record<string, unknown>, extra: Record<string, unknown> = {}): LoadResult {
+  return parseConfigText(JSON.stringify({ Dhcp4: dhcp4, ...extra }), '/tmp/nestor-test.json');
+}
+
+function errors(result: LoadResult): ConfigIssue[] {
+  return result.issues.filter((i) => i.severity === 'error');
+}
+
+function warnings(result: LoadResult): string[] {
+  return result.issues.filter((i) => i.severity === 'warning').map((i) => `${i.path}: ${i.message}`);
+}
+
+function loaded(result: LoadResult) {
+  expect(errors(result)).toEqual([]);
+  if (result.config === undefined) throw new Error('config did not load');
+  return result.config;
+}
+
+describe('config load: shared Kea fixtures', () => {
+  const files = existsSync(SHARED_FIXTURES) ? readdirSync(SHARED_FIXTURES).filter((f) => f.endsWith('.json')) : [];
+
+  it('finds the fixtures', () => {
+    expect(files.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it.each(files)('%s loads with no errors', (file) => {
+    const config = loaded(loadConfig(join(SHARED_FIXTURES, file)));
+    expect(config.subnets.map((s) => [s.id, s.subnet])).toEqual([[1, '198.18.0.0/16']]);
+    expect(config.hasLeaseCommands).toBe(true);
+    expect(config.haParameters).toMatchObject({ 'high-availability': [{ peers: [{ name: 'kea_1' }, { name: 'kea_2' }] }] });
+    expect(config.loggers).toEqual([{ name: 'kea-dhcp4', level: 'trace', outputs: ['/usr/local/var/log/kea-dhcp4.log'] }]);
+    expect(config.subnets[0].reservationsInSubnet).toBe(false);
+    expect(config.hostReservationIdentifiers).toEqual(['hw-address']);
+  });
+
+  it('accepts the legacy top-level Logging object with a warning', () => {
+    const result = loadConfig(join(SHARED_FIXTURES, 'seed-lb-kea_1-legacy-logging.json'));
+    expect(loaded(result).loggers).toHaveLength(1);
+    expect(warnings(result)).toContain('Logging: the top-level Logging object is a Kea 1.5 form that Kea 2.x rejects; its loggers are used, move them to Dhcp4.loggers');
+  });
+});
+
+describe("config load: Kea's own example configurations", () => {
+  const folder = ['/usr/share/doc/kea-doc/examples/kea4', '/usr/share/doc/kea/examples/kea4'].find((d) => existsSync(d));
+  const files = folder === undefined ? [] : readdirSync(folder).filter((f) => f.endsWith('.json'));
+
+  it.skipIf(folder === undefined)('runs over every example (skipped: Kea examples are not installed)', () => {
+    expect(files.length).toBeGreaterThan(10);
+    for (const file of files) {
+      const result = loadConfig(join(folder as string, file));
+      for (const issue of result.issues) expect(issue.path, `${file}: ${issue.message}`).toMatch(/^(Dhcp4|Logging|[A-Z][A-Za-z-]+)\b/);
+      expect(result.config !== undefined || errors(result).length > 0, file).toBe(true);
+    }
+  });
+
+  it.skipIf(folder === undefined)('loads every example without errors', () => {
+    const failing = files.filter((file) => errors(loadConfig(join(folder as string, file))).length > 0);
+    expect(failing).toEqual([]);
+  });
+});
+
+describe('config load: repository example', () => {
+  it('examples/relay.json loads with no issues', () => {
+    const result = loadConfig(join(REPO, 'examples/relay.json'));
+    expect(result.issues).toEqual([]);
+    const config = loaded(result);
+    expect(config.socketType).toBe('udp');
+    expect(config.subnets[0].relayAddresses).toEqual([0xc6130001]);
+    expect(config.leaseDatabase).toEqual({ type: 'lmdb', path: '/tmp/nestor-relay/leases4.lmdb', persist: true });
+  });
+});
+
+describe('config load: Kea 2.2 defaults', () => {
+  it('applies the defaults to an almost empty configuration', () => {
+    const config = loaded(load({ subnet4: [SUBNET] }));
+    const subnet = config.subnets[0];
+    expect(subnet).toMatchObject({
+      validLifetime: 7200,
+      minValidLifetime: 7200,
+      maxValidLifetime: 7200,
+      renewTimer: undefined,
+      rebindTimer: undefined,
+      calculateTeeTimes: false,
+      t1Percent: 0.5,
+      t2Percent: 0.875,
+      matchClientId: true,
+      echoClientId: true,
+      authoritative: false,
+      nextServer: 0,
+      serverHostname: '',
+      bootFileName: '',
+      reservationsInSubnet: true,
+      reservationsOutOfPool: false,
+      serverId: undefined,
+      clientClass: undefined,
+      interface: undefined,
+    });
+    expect(subnet).toMatchObject({ network: 0xc6120000, prefixLength: 24, mask: 0xffffff00, broadcast: 0xc61200ff });
+    expect(subnet.pools).toEqual([{ first: 0xc612000a, last: 0xc6120014, clientClass: undefined, options: new Map() }]);
+    expect(config.reservationsGlobal).toBe(false);
+    expect(config.declineProbationPeriodSec).toBe(86400);
+    expect(config.hostReservationIdentifiers).toEqual(['hw-address', 'duid', 'circuit-id', 'client-id']);
+    expect(config.expiredLeases).toEqual({
+      reclaimTimerWaitTimeSec: 10,
+      flushReclaimedTimerWaitTimeSec: 25,
+      holdReclaimedTimeSec: 3600,
+      maxReclaimLeases: 100,
+      maxReclaimTimeMs: 250,
+      unwarnedReclaimCycles: 5,
+    });
+    expect(config.leaseDatabase).toEqual({ type: 'memfile', path: '/var/lib/nestor/leases4.lmdb', persist: true });
+    expect(config.socketType).toBe('raw');
+    expect(config.interfaces).toEqual([]);
+    expect(config.controlSocket).toBeUndefined();
+    expect(config.hasLeaseCommands).toBe(false);
+    expect(config.haParameters).toBeUndefined();
+    expect(config.nestor).toEqual({ workers: undefined, serverPort: 67, clientPort: 68, lmdbMapSizeBytes: 1024 ** 3 });
+    expect(config.sourcePath).toBe('/tmp/nestor-test.json');
+  });
+
+  it('returns a deeply frozen configuration', () => {
+    const config = loaded(load({ subnet4: [SUBNET], 'option-data': [{ name: 'routers', data: '198.18.0.1' }] }));
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.subnets[0].pools[0])).toBe(true);
+    expect(Object.isFrozen(config.raw)).toBe(true);
+    expect(() => (config.options as Map<number, unknown>).set(1, undefined)).toThrow(TypeError);
+    expect(() => (config.subnets as unknown[]).push(1)).toThrow(TypeError);
+  });
+});
+
+describe('config load: inheritance from the global level', () => {
+  const dhcp4 = {
+    'valid-lifetime': 4000,
+    'renew-timer': 1000,
+    'rebind-timer': 2000,
+    'match-client-id': false,
+    authoritative: true,
+    'next-server': '198.18.0.2',
+    'option-data': [
+      { name: 'routers', data: '198.18.0.1' },
+      { name: 'domain-name-servers', data: '198.18.0.53' },
+    ],
+    subnet4: [
+      SUBNET,
+      {
+        id: 2,
+        subnet: '198.18.1.0/24',
+        'valid-lifetime': 6000,
+        'match-client-id': true,
+        'option-data': [
+          { name: 'routers', data: '198.18.1.1', 'always-send': true },
+          { name: 'dhcp-server-identifier', data: '198.18.1.254' },
+        ],
+        pools: [{ pool: '198.18.1.0/25', 'option-data': [{ code: 42, data: '198.18.1.123' }] }],
+      },
+    ],
+  };
+
+  it('gives a subnet the global values it does not set', () => {
+    const [first, second] = loaded(load(dhcp4)).subnets;
+    expect(first).toMatchObject({ validLifetime: 4000, renewTimer: 1000, rebindTimer: 2000, matchClientId: false, authoritative: true, nextServer: 0xc6120002 });
+    expect(second).toMatchObject({ validLifetime: 6000, renewTimer: 1000, rebindTimer: 2000, matchClientId: true, authoritative: true });
+  });
+
+  it('merges subnet options over global options per code', () => {
+    const config = loaded(load(dhcp4));
+    const [first, second] = config.subnets;
+    expect([...first.options.keys()]).toEqual([3, 6]);
+    expect(first.options.get(3)).toEqual({ code: 3, data: Uint8Array.of(198, 18, 0, 1), alwaysSend: false });
+    expect([...second.options.keys()].sort((a, b) => a - b)).toEqual([3, 6, 54]);
+    expect(second.options.get(3)).toEqual({ code: 3, data: Uint8Array.of(198, 18, 1, 1), alwaysSend: true });
+    expect(second.serverId).toBe(0xc61201fe);
+    expect([...config.options.keys()]).toEqual([3, 6]);
+  });
+
+  it('keeps pool options separate and expands a prefix pool', () => {
+    const pool = loaded(load(dhcp4)).subnets[1].pools[0];
+    expect(pool.first).toBe(0xc6120100);
+    expect(pool.last).toBe(0xc612017f);
+    expect([...pool.options.keys()]).toEqual([42]);
+  });
+
+  it('checks the subnet timers against the inherited lifetime', () => {
+    const result = load({ ...dhcp4, subnet4: [{ ...SUBNET, 'valid-lifetime': 1500 }] });
+    expect(errors(result)).toEqual([
+      { severity: 'error', path: 'Dhcp4.subnet4[0].rebind-timer', message: "value '2000' is not less than valid-lifetime '1500' (expected renew < rebind < valid-lifetime)" },
+    ]);
+  });
+});
+
+describe('config load: reservation-mode and its replacement flags', () => {
+  const cases: Array<[mode: string, global: boolean, inSubnet: boolean, outOfPool: boolean]> = [
+    ['all', false, true, false],
+    ['out-of-pool', false, true, true],
+    ['global', true, false, false],
+    ['disabled', false, false, false],
+  ];
+
+  it.each(cases)('reservation-mode %s maps to global %s, in-subnet %s, out-of-pool %s', (mode, global, inSubnet, outOfPool) => {
+    const config = loaded(load({ 'reservation-mode': mode, subnet4: [SUBNET] }));
+    expect(config.reservationsGlobal).toBe(global);
+    expect(config.subnets[0].reservationsInSubnet).toBe(inSubnet);
+    expect(config.subnets[0].reservationsOutOfPool).toBe(outOfPool);
+  });
+
+  it('reads the newer flags at subnet level over the global ones', () => {
+    const config = loaded(load({ 'reservations-global': true, subnet4: [{ ...SUBNET, 'reservations-out-of-pool': true }] }));
+    expect(config.reservationsGlobal).toBe(true);
+    expect(config.subnets[0].reservationsOutOfPool).toBe(true);
+    expect(config.subnets[0].reservationsInSubnet).toBe(true);
+  });
+});
+
+describe('config load: reservations', () => {
+  it('reads hex and quoted identifiers, addresses and per-host values', () => {
+    const reservations = [
+      { 'hw-address': '02:00:00:00:00:01', 'ip-address': '198.18.0.5', hostname: 'one', 'next-server': '198.18.0.9', 'boot-file-name': 'pxe.0' },
+      { 'client-id': '01 02 00 00 00 00 02', 'ip-address': '198.18.0.6' },
+      { 'circuit-id': "'port-7'", 'option-data': [{ name: 'routers', data: '198.18.0.254' }] },
+      { 'circuit-id': '0x0a0b' },
+    ];
+    const [one, two, three, four] = loaded(load({ subnet4: [{ ...SUBNET, reservations }] })).subnets[0].reservations;
+    expect(one).toMatchObject({ hwAddress: Uint8Array.of(2, 0, 0, 0, 0, 1), ipAddress: 0xc6120005, hostname: 'one', nextServer: 0xc6120009, bootFileName: 'pxe.0', serverHostname: undefined });
+    expect(two).toMatchObject({ clientId: Uint8Array.of(1, 2, 0, 0, 0, 0, 2), ipAddress: 0xc6120006, hwAddress: undefined });
+    expect(three.circuitId).toEqual(new TextEncoder().encode('port-7'));
+    expect(three.ipAddress).toBeUndefined();
+    expect([...three.options.keys()]).toEqual([3]);
+    expect(four.circuitId).toEqual(Uint8Array.of(10, 11));
+  });
+
+  it('reads global reservations', () => {
+    const config = loaded(load({ reservations: [{ 'hw-address': '02:00:00:00:00:01', 'ip-address': '203.0.113.5' }] }));
+    expect(config.globalReservations[0].ipAddress).toBe(0xcb007105);
+  });
+});
+
+describe('config load: nestor settings and hooks', () => {
+  it('reads nestor settings from Dhcp4.nestor', () => {
+    const config = loaded(load({ nestor: { workers: 4, 'server-port': 6767, 'client-port': 6868, 'lmdb-map-size': 2 ** 30 * 4 } }));
+    expect(config.nestor).toEqual({ workers: 4, serverPort: 6767, clientPort: 6868, lmdbMapSizeBytes: 2 ** 32 });
+  });
+
+  it('reads nestor settings from user-context.nestor', () => {
+    const config = loaded(load({ 'user-context': { nestor: { workers: 0 } } }));
+    expect(config.nestor.workers).toBe(0);
+  });
+
+  it('recognises the lease commands and HA libraries by file name and warns about others', () => {
+    const result = load({
+      'hooks-libraries': [
+        { library: '/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_lease_cmds.so' },
+        { library: 'libdhcp_ha.so', parameters: { 'high-availability': [{ mode: 'hot-standby' }] } },
+        { library: '/opt/hooks/libdhcp_bootp.so' },
+      ],
+    });
+    const config = loaded(result);
+    expect(config.hasLeaseCommands).toBe(true);
+    expect(config.haParameters).toEqual({ 'high-availability': [{ mode: 'hot-standby' }] });
+    expect(warnings(result)).toEqual([
+      "Dhcp4.hooks-libraries[2].library: hook library 'libdhcp_bootp.so' is not supported, so what it adds is missing (nestor provides libdhcp_lease_cmds.so and libdhcp_ha.so itself)",
+    ]);
+  });
+
+  it('reads interfaces, control socket and loggers', () => {
+    const config = loaded(
+      load({
+        'interfaces-config': { interfaces: ['eth0', 'eth1/198.18.0.1', '*'], 'dhcp-socket-type': 'udp', 'outbound-interface': 'use-routing', 're-detect': true },
+        'control-socket': { 'socket-type': 'unix', 'socket-name': '/tmp/nestor.sock' },
+        loggers: [
+          { name: 'kea-dhcp4', severity: 'WARN', output_options: [{ output: 'stderr' }, { output: 'syslog', pattern: '%m' }] },
+          { name: 'kea-dhcp4.packets', severity: 'DEBUG', debuglevel: 10 },
+        ],
+      }),
+    );
+    expect(config.interfaces).toEqual([
+      { name: 'eth0', address: undefined },
+      { name: 'eth1', address: 0xc6120001 },
+      { name: '*', address: undefined },
+    ]);
+    expect(config.controlSocket).toEqual({ type: 'unix', path: '/tmp/nestor.sock' });
+    expect(config.loggers).toEqual([
+      { name: 'kea-dhcp4', level: 'warn', outputs: ['stderr', 'syslog'] },
+      { name: 'kea-dhcp4.packets', level: 'debug', outputs: ['stdout'] },
+    ]);
+  });
+});
+
+describe('config load: unsupported keys', () => {
+  it('warns once per unsupported or unknown key and still loads the rest', () => {
+    const result = load({
+      'shared-networks': [],
+      'client-classes': [],
+      'made-up-key': 1,
+      comment: 'silently accepted',
+      'lease-database': { type: 'memfile', persist: false, 'lfc-interval': 3600 },
+      subnet4: [SUBNET],
+    }, { Dhcp6: {} });
+    expect(loaded(result).subnets).toHaveLength(1);
+    expect(warnings(result)).toEqual([
+      'Dhcp6: configuration of another Kea server, ignored (nestor serves DHCPv4 only)',
+      'Dhcp4.shared-networks: not supported yet, ignored',
+      'Dhcp4.client-classes: not supported yet, ignored',
+      'Dhcp4.made-up-key: unknown parameter, ignored',
+      'Dhcp4.lease-database.persist: nestor always writes leases to disk, false is ignored',
+    ]);
+  });
+
+  it('assigns a missing subnet id from the position, with a warning', () => {
+    const { id: _id, ...withoutId } = SUBNET;
+    const result = load({ subnet4: [{ ...SUBNET, id: 5 }, { ...withoutId, subnet: '198.18.1.0/24', pools: [] }] });
+    expect(loaded(result).subnets.map((s) => s.id)).toEqual([5, 6]);
+    expect(warnings(result)).toEqual([
+      'Dhcp4.subnet4[1].id: missing, so subnet id 6 is assigned from the position in the file (set an explicit id: leases are stored by subnet id)',
+    ]);
+  });
+});
