@@ -7,13 +7,13 @@ import { logMessage } from '../log/logger.js';
 import type { Logger } from '../log/logger.js';
 import type { ConfigIssue, ServerConfig } from './types.js';
 
-/** One line per issue: "error: PATH: MESSAGE" or "warning: PATH: MESSAGE", errors first, in file order. */
+/** Formats the issues one per line, "error: PATH: MESSAGE" or "warning: PATH: MESSAGE", errors first and otherwise in file order. */
 export function formatIssues(issues: readonly ConfigIssue[]): string {
   const ordered = [...issues.filter((i) => i.severity === 'error'), ...issues.filter((i) => i.severity === 'warning')];
   return ordered.map((i) => `${i.severity}: ${i.path}: ${i.message}`).join('\n');
 }
 
-/** A few lines describing the loaded configuration: subnets with their pools and sizes, reservations, lease database. */
+/** Summarizes the loaded configuration in a few lines: subnets with their pools and sizes, reservations, the lease database. */
 export function summarizeConfig(config: ServerConfig): string {
   const lines: string[] = [];
   const addresses = config.subnets.reduce((sum, s) => sum + s.pools.reduce((n, p) => n + p.last - p.first + 1, 0), 0);

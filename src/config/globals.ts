@@ -18,26 +18,26 @@ export function readInterfaces(issues: Issues, dhcp4: JsonObject, path: string):
   const result: Pick<ServerConfig, 'interfaces' | 'socketType'> = { interfaces: [], socketType: 'raw' };
   const section = readObject(issues, dhcp4, 'interfaces-config', path);
   if (section === undefined) return result;
-  const here = `${path}.interfaces-config`;
-  checkKeys(issues, section, here, {
+  const sectionPath = `${path}.interfaces-config`;
+  checkKeys(issues, section, sectionPath, {
     handled: ['interfaces', 'dhcp-socket-type', 'outbound-interface', 're-detect'],
     unsupported: ['service-sockets-require-all', 'service-sockets-max-retries', 'service-sockets-retry-wait-time'],
   });
 
-  result.socketType = readEnum(issues, section, 'dhcp-socket-type', here, ['raw', 'udp'] as const) ?? 'raw';
-  readEnum(issues, section, 'outbound-interface', here, ['same-as-inbound', 'use-routing'] as const);
-  readBool(issues, section, 're-detect', here);
+  result.socketType = readEnum(issues, section, 'dhcp-socket-type', sectionPath, ['raw', 'udp'] as const) ?? 'raw';
+  readEnum(issues, section, 'outbound-interface', sectionPath, ['same-as-inbound', 'use-routing'] as const);
+  readBool(issues, section, 're-detect', sectionPath);
 
   const list = section.interfaces;
   if (list === undefined) return result;
   if (!Array.isArray(list)) {
-    issues.invalid(`${here}.interfaces`, list, 'a list of interface names');
+    issues.invalid(`${sectionPath}.interfaces`, list, 'a list of interface names');
     return result;
   }
   const interfaces: InterfaceConfig[] = [];
   list.forEach((entry, i) => {
     const parsed = parseInterface(entry);
-    if (parsed === undefined) issues.invalid(`${here}.interfaces[${i}]`, entry, "an interface name, 'name/address' or '*'");
+    if (parsed === undefined) issues.invalid(`${sectionPath}.interfaces[${i}]`, entry, "an interface name, 'name/address' or '*'");
     else interfaces.push(parsed);
   });
   result.interfaces = interfaces;
@@ -57,28 +57,28 @@ export function readLeaseDatabase(issues: Issues, dhcp4: JsonObject, path: strin
   const result: ServerConfig['leaseDatabase'] = { type: 'memfile', path: DEFAULT_LEASE_PATH, persist: true };
   const section = readObject(issues, dhcp4, 'lease-database', path);
   if (section === undefined) return result;
-  const here = `${path}.lease-database`;
-  checkKeys(issues, section, here, { handled: ['type', 'name', 'persist'], silent: ['lfc-interval', 'max-row-errors'] });
+  const sectionPath = `${path}.lease-database`;
+  checkKeys(issues, section, sectionPath, { handled: ['type', 'name', 'persist'], silent: ['lfc-interval', 'max-row-errors'] });
 
-  const type = readString(issues, section, 'type', here);
+  const type = readString(issues, section, 'type', sectionPath);
   if (type === 'memfile' || type === 'lmdb') result.type = type;
   else if (type !== undefined) {
-    issues.invalid(`${here}.type`, type, "'memfile' or 'lmdb' (both store leases in LMDB; SQL lease databases are not supported yet)");
+    issues.invalid(`${sectionPath}.type`, type, "'memfile' or 'lmdb' (both store leases in LMDB; SQL lease databases are not supported yet)");
   }
-  result.path = readString(issues, section, 'name', here) ?? DEFAULT_LEASE_PATH;
-  if (result.path === '') issues.invalid(`${here}.name`, result.path, 'a file path');
+  result.path = readString(issues, section, 'name', sectionPath) ?? DEFAULT_LEASE_PATH;
+  if (result.path === '') issues.invalid(`${sectionPath}.name`, result.path, 'a file path');
   if (result.type === 'memfile' && section.name !== undefined) {
-    issues.warning(`${here}.type`, `nestor stores memfile leases in an LMDB database at '${result.path}'; an existing Kea CSV lease file there is not read`);
+    issues.warning(`${sectionPath}.type`, `nestor stores memfile leases in an LMDB database at '${result.path}'; an existing Kea CSV lease file there is not read`);
   }
 
-  const persist = readBool(issues, section, 'persist', here);
-  if (persist === false) issues.warning(`${here}.persist`, 'nestor always writes leases to disk, false is ignored');
+  const persist = readBool(issues, section, 'persist', sectionPath);
+  if (persist === false) issues.warning(`${sectionPath}.persist`, 'nestor always writes leases to disk, false is ignored');
   return result;
 }
 
 export function readExpiredLeases(issues: Issues, dhcp4: JsonObject, path: string): ExpiredLeasesConfig {
   const section = readObject(issues, dhcp4, 'expired-leases-processing', path) ?? {};
-  const here = `${path}.expired-leases-processing`;
+  const sectionPath = `${path}.expired-leases-processing`;
   const keys = {
     'reclaim-timer-wait-time': [10, INT32_MAX],
     'flush-reclaimed-timer-wait-time': [25, INT32_MAX],
@@ -87,9 +87,9 @@ export function readExpiredLeases(issues: Issues, dhcp4: JsonObject, path: strin
     'max-reclaim-time': [250, 10000],
     'unwarned-reclaim-cycles': [5, INT32_MAX],
   } as const;
-  checkKeys(issues, section, here, { handled: Object.keys(keys) });
+  checkKeys(issues, section, sectionPath, { handled: Object.keys(keys) });
   const read = (key: keyof typeof keys): number =>
-    readInt(issues, section, key, here, { min: 0, max: keys[key][1] }) ?? keys[key][0];
+    readInt(issues, section, key, sectionPath, { min: 0, max: keys[key][1] }) ?? keys[key][0];
   return {
     reclaimTimerWaitTimeSec: read('reclaim-timer-wait-time'),
     flushReclaimedTimerWaitTimeSec: read('flush-reclaimed-timer-wait-time'),
@@ -103,12 +103,12 @@ export function readExpiredLeases(issues: Issues, dhcp4: JsonObject, path: strin
 export function readControlSocket(issues: Issues, dhcp4: JsonObject, path: string): ServerConfig['controlSocket'] {
   const section = readObject(issues, dhcp4, 'control-socket', path);
   if (section === undefined) return undefined;
-  const here = `${path}.control-socket`;
-  checkKeys(issues, section, here, { handled: ['socket-type', 'socket-name'] });
-  const type = readEnum(issues, section, 'socket-type', here, ['unix'] as const);
-  const name = readString(issues, section, 'socket-name', here);
-  if (section['socket-type'] === undefined) issues.error(`${here}.socket-type`, "missing (expected 'unix')");
-  if (section['socket-name'] === undefined) issues.error(`${here}.socket-name`, 'missing (expected the path of the UNIX socket)');
+  const sectionPath = `${path}.control-socket`;
+  checkKeys(issues, section, sectionPath, { handled: ['socket-type', 'socket-name'] });
+  const type = readEnum(issues, section, 'socket-type', sectionPath, ['unix'] as const);
+  const name = readString(issues, section, 'socket-name', sectionPath);
+  if (section['socket-type'] === undefined) issues.error(`${sectionPath}.socket-type`, "missing (expected 'unix')");
+  if (section['socket-name'] === undefined) issues.error(`${sectionPath}.socket-name`, 'missing (expected the path of the UNIX socket)');
   if (type === undefined || name === undefined) return undefined;
   return { type, path: name };
 }
@@ -118,18 +118,18 @@ const DEFAULT_IDENTIFIERS: readonly HostIdentifierType[] = ['hw-address', 'duid'
 
 export function readHostIdentifiers(issues: Issues, dhcp4: JsonObject, path: string): HostIdentifierType[] {
   const list = dhcp4['host-reservation-identifiers'];
-  const here = `${path}.host-reservation-identifiers`;
+  const sectionPath = `${path}.host-reservation-identifiers`;
   if (list === undefined) return [...DEFAULT_IDENTIFIERS];
   if (!Array.isArray(list) || list.length === 0) {
-    issues.invalid(here, list, `a non-empty list of ${IDENTIFIER_TYPES.join(', ')}`);
+    issues.invalid(sectionPath, list, `a non-empty list of ${IDENTIFIER_TYPES.join(', ')}`);
     return [...DEFAULT_IDENTIFIERS];
   }
   const result: HostIdentifierType[] = [];
   list.forEach((entry, i) => {
     if (typeof entry !== 'string' || !(IDENTIFIER_TYPES as readonly string[]).includes(entry)) {
-      issues.invalid(`${here}[${i}]`, entry, `one of ${IDENTIFIER_TYPES.join(', ')}`);
+      issues.invalid(`${sectionPath}[${i}]`, entry, `one of ${IDENTIFIER_TYPES.join(', ')}`);
     } else if (result.includes(entry as HostIdentifierType)) {
-      issues.error(`${here}[${i}]`, `identifier type ${quote(entry)} is listed twice (expected each type at most once)`);
+      issues.error(`${sectionPath}[${i}]`, `identifier type ${quote(entry)} is listed twice (expected each type at most once)`);
     } else {
       result.push(entry as HostIdentifierType);
     }
@@ -145,18 +145,18 @@ export function readNestorSettings(issues: Issues, dhcp4: JsonObject, path: stri
   if (direct !== undefined && context !== undefined) {
     issues.warning(`${path}.user-context.nestor`, `ignored because ${path}.nestor is also set`);
   }
-  const here = direct !== undefined ? `${path}.nestor` : `${path}.user-context.nestor`;
+  const sectionPath = direct !== undefined ? `${path}.nestor` : `${path}.user-context.nestor`;
   const section = direct ?? context;
   if (section === undefined) return result;
   if (!isObject(section)) {
-    issues.invalid(here, section, 'an object');
+    issues.invalid(sectionPath, section, 'an object');
     return result;
   }
-  checkKeys(issues, section, here, { handled: ['workers', 'server-port', 'client-port', 'lmdb-map-size'] });
-  result.workers = readInt(issues, section, 'workers', here, { min: 0, max: 64 });
-  result.serverPort = readInt(issues, section, 'server-port', here, { min: 1, max: 65535 }) ?? 67;
-  result.clientPort = readInt(issues, section, 'client-port', here, { min: 1, max: 65535 }) ?? 68;
+  checkKeys(issues, section, sectionPath, { handled: ['workers', 'server-port', 'client-port', 'lmdb-map-size'] });
+  result.workers = readInt(issues, section, 'workers', sectionPath, { min: 0, max: 64 });
+  result.serverPort = readInt(issues, section, 'server-port', sectionPath, { min: 1, max: 65535 }) ?? 67;
+  result.clientPort = readInt(issues, section, 'client-port', sectionPath, { min: 1, max: 65535 }) ?? 68;
   result.lmdbMapSizeBytes =
-    readInt(issues, section, 'lmdb-map-size', here, { min: 1024 * 1024, max: Number.MAX_SAFE_INTEGER }) ?? DEFAULT_LMDB_MAP_SIZE;
+    readInt(issues, section, 'lmdb-map-size', sectionPath, { min: 1024 * 1024, max: Number.MAX_SAFE_INTEGER }) ?? DEFAULT_LMDB_MAP_SIZE;
   return result;
 }

@@ -23,25 +23,25 @@ export function parseHooks(issues: Issues, list: unknown, path: string): HookSet
     return result;
   }
   list.forEach((entry, i) => {
-    const here = `${path}[${i}]`;
+    const entryPath = `${path}[${i}]`;
     if (!isObject(entry)) {
-      issues.invalid(here, entry, 'an object with library and parameters');
+      issues.invalid(entryPath, entry, 'an object with library and parameters');
       return;
     }
-    checkKeys(issues, entry, here, { handled: ['library', 'parameters'] });
-    const library = readString(issues, entry, 'library', here);
+    checkKeys(issues, entry, entryPath, { handled: ['library', 'parameters'] });
+    const library = readString(issues, entry, 'library', entryPath);
     if (library === undefined) {
-      if (entry.library === undefined) issues.error(`${here}.library`, 'missing (expected the path of a hook library)');
+      if (entry.library === undefined) issues.error(`${entryPath}.library`, 'missing (expected the path of a hook library)');
       return;
     }
     const name = basename(library);
     if (name === LEASE_CMDS) {
       result.hasLeaseCommands = true;
     } else if (name === HA) {
-      if (result.haParameters !== undefined) issues.error(here, `${HA} is listed twice (expected it once)`);
+      if (result.haParameters !== undefined) issues.error(entryPath, `${HA} is listed twice (expected it once)`);
       result.haParameters = entry.parameters ?? {};
     } else {
-      issues.warning(`${here}.library`, `hook library '${name}' is not supported, so what it adds is missing (nestor provides ${LEASE_CMDS} and ${HA} itself)`);
+      issues.warning(`${entryPath}.library`, `hook library '${name}' is not supported, so what it adds is missing (nestor provides ${LEASE_CMDS} and ${HA} itself)`);
     }
   });
   return result;

@@ -9,6 +9,12 @@ export type JsonObject = Record<string, unknown>;
 export class Issues {
   readonly list: ConfigIssue[] = [];
 
+  /**
+   * Custom option definitions (Dhcp4.option-def) by name and code. They are not supported, and
+   * option-data that uses one gets a warning from this map rather than an "unknown option" error.
+   */
+  customOptionDefs = new Map<string, number>();
+
   error(path: string, message: string): void {
     this.list.push({ severity: 'error', path, message });
   }

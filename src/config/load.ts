@@ -125,7 +125,12 @@ function buildDhcp4(issues: Issues, dhcp4: JsonObject, document: JsonObject, sou
 
 /** Keys with a message of their own rather than the generic "not supported yet". */
 function checkSpecialKeys(issues: Issues, dhcp4: JsonObject, path: string): void {
-  if (readArray(issues, dhcp4, 'option-def', path)?.length) {
+  const definitions = readArray(issues, dhcp4, 'option-def', path) ?? [];
+  for (const def of definitions) {
+    const inDhcp4 = isObject(def) && (def.space === undefined || def.space === 'dhcp4');
+    if (inDhcp4 && typeof def.name === 'string' && typeof def.code === 'number') issues.customOptionDefs.set(def.name, def.code);
+  }
+  if (definitions.length > 0) {
     issues.warning(`${path}.option-def`, 'custom option definitions are not supported yet, ignored (options that use them are reported where they appear)');
   }
   if (readBool(issues, dhcp4, 'ip-reservations-unique', path) === false) {

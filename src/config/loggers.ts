@@ -27,18 +27,18 @@ export function parseLoggers(issues: Issues, list: unknown, path: string): Logge
   }
   const loggers: LoggerConfig[] = [];
   list.forEach((entry, i) => {
-    const here = `${path}[${i}]`;
+    const entryPath = `${path}[${i}]`;
     if (!isObject(entry)) {
-      issues.invalid(here, entry, 'an object with name and severity');
+      issues.invalid(entryPath, entry, 'an object with name and severity');
       return;
     }
-    checkKeys(issues, entry, here, { handled: ['name', 'severity', 'debuglevel', 'output_options', 'output-options'] });
-    const name = readString(issues, entry, 'name', here);
-    if (entry.name === undefined) issues.error(`${here}.name`, 'missing (expected a logger name such as kea-dhcp4)');
-    const severity = readEnum(issues, entry, 'severity', here, SEVERITIES) ?? 'INFO';
-    const debugLevel = readInt(issues, entry, 'debuglevel', here, { min: 0, max: 99 }) ?? 0;
+    checkKeys(issues, entry, entryPath, { handled: ['name', 'severity', 'debuglevel', 'output_options', 'output-options'] });
+    const name = readString(issues, entry, 'name', entryPath);
+    if (entry.name === undefined) issues.error(`${entryPath}.name`, 'missing (expected a logger name such as kea-dhcp4)');
+    const severity = readEnum(issues, entry, 'severity', entryPath, SEVERITIES) ?? 'INFO';
+    const debugLevel = readInt(issues, entry, 'debuglevel', entryPath, { min: 0, max: 99 }) ?? 0;
     const outputKey = entry.output_options !== undefined ? 'output_options' : 'output-options';
-    const outputs = parseOutputs(issues, entry[outputKey], `${here}.${outputKey}`);
+    const outputs = parseOutputs(issues, entry[outputKey], `${entryPath}.${outputKey}`);
     if (name === undefined) return;
 
     const level = severity === 'DEBUG' && debugLevel > TRACE_DEBUGLEVEL ? 'trace' : LEVELS[severity];
@@ -55,15 +55,15 @@ function parseOutputs(issues: Issues, list: unknown, path: string): string[] {
   }
   const outputs: string[] = [];
   list.forEach((entry, i) => {
-    const here = `${path}[${i}]`;
+    const entryPath = `${path}[${i}]`;
     if (!isObject(entry)) {
-      issues.invalid(here, entry, "an object with output: 'stdout', 'stderr', 'syslog' or a file path");
+      issues.invalid(entryPath, entry, "an object with output: 'stdout', 'stderr', 'syslog' or a file path");
       return;
     }
-    checkKeys(issues, entry, here, { handled: ['output'], silent: ['maxver', 'maxsize', 'flush', 'pattern'] });
-    const output = readString(issues, entry, 'output', here);
+    checkKeys(issues, entry, entryPath, { handled: ['output'], silent: ['maxver', 'maxsize', 'flush', 'pattern'] });
+    const output = readString(issues, entry, 'output', entryPath);
     if (output === undefined || output === '') {
-      issues.invalid(`${here}.output`, entry.output, "'stdout', 'stderr', 'syslog' or a file path");
+      issues.invalid(`${entryPath}.output`, entry.output, "'stdout', 'stderr', 'syslog' or a file path");
       return;
     }
     outputs.push(output);

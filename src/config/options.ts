@@ -56,6 +56,7 @@ function parseOptionEntry(issues: Issues, entry: JsonObject, path: string): Conf
     return undefined;
   }
 
+  if (usesCustomDefinition(issues, entry, path)) return undefined;
   const found = resolveDefinition(issues, entry, path);
   if (found === undefined) return undefined;
   const { code, def } = found;
@@ -68,6 +69,16 @@ function parseOptionEntry(issues: Issues, entry: JsonObject, path: string): Conf
   const bytes = def === undefined ? encodeUndefined(issues, code, data, csvFlag, path) : encodeDefined(issues, def, data, csvFlag ?? true, path);
   if (bytes === undefined) return undefined;
   return Object.freeze({ code, data: bytes, alwaysSend });
+}
+
+function usesCustomDefinition(issues: Issues, entry: JsonObject, path: string): boolean {
+  const custom = issues.customOptionDefs;
+  const byName = typeof entry.name === 'string' && custom.has(entry.name) && findOptionByName(entry.name) === undefined;
+  const byCode = typeof entry.code === 'number' && [...custom.values()].includes(entry.code) && findOptionByCode(entry.code) === undefined;
+  if (byName || byCode) {
+    issues.warning(path, `option ${quote(entry.name ?? entry.code)} uses a custom definition from option-def, which is not supported yet; the option is not sent`);
+  }
+  return byName || byCode;
 }
 
 /** Finds the option's code and definition from name and/or code; undefined after reporting an error. */

@@ -31,24 +31,24 @@ export function parseReservations(issues: Issues, list: unknown, path: string, p
   const seenIdentifiers = new Map<string, string>();
   const seenAddresses = new Map<number, string>();
   list.forEach((entry, i) => {
-    const here = `${path}[${i}]`;
+    const entryPath = `${path}[${i}]`;
     if (!isObject(entry)) {
-      issues.invalid(here, entry, 'an object with an identifier such as hw-address');
+      issues.invalid(entryPath, entry, 'an object with an identifier such as hw-address');
       return;
     }
-    const parsed = parseReservation(issues, entry, here, prefix);
+    const parsed = parseReservation(issues, entry, entryPath, prefix);
     if (parsed === undefined) return;
 
     const earlier = seenIdentifiers.get(parsed.identifierKey);
-    if (earlier !== undefined) issues.error(here, `duplicate reservation for ${parsed.identifierKey} (already reserved at ${earlier})`);
-    seenIdentifiers.set(parsed.identifierKey, here);
+    if (earlier !== undefined) issues.error(entryPath, `duplicate reservation for ${parsed.identifierKey} (already reserved at ${earlier})`);
+    seenIdentifiers.set(parsed.identifierKey, entryPath);
 
     const address = parsed.reservation.ipAddress;
     const holder = address === undefined ? undefined : seenAddresses.get(address);
     if (address !== undefined && holder !== undefined) {
-      issues.error(`${here}.ip-address`, `address '${formatIpv4(address)}' is already reserved at ${holder} (expected each address reserved once)`);
+      issues.error(`${entryPath}.ip-address`, `address '${formatIpv4(address)}' is already reserved at ${holder} (expected each address reserved once)`);
     }
-    if (address !== undefined) seenAddresses.set(address, here);
+    if (address !== undefined) seenAddresses.set(address, entryPath);
     result.push(parsed.reservation);
   });
   return result;

@@ -32,7 +32,7 @@ const POOL_KEYS = {
   unsupported: ['require-client-classes', 'evaluate-additional-classes', 'pool-id'],
 };
 
-/** What the subnets inherit from the global level. */
+/** Values the subnets inherit from the global level. */
 export interface GlobalScope {
   params: LevelParams;
   echoClientId: boolean;
@@ -48,32 +48,32 @@ export function parseSubnets(issues: Issues, dhcp4: JsonObject, path: string, sc
   let nextAutoId = 1;
 
   list.forEach((entry, i) => {
-    const here = `${path}.subnet4[${i}]`;
+    const entryPath = `${path}.subnet4[${i}]`;
     if (!isObject(entry)) {
-      issues.invalid(here, entry, 'an object with id, subnet and pools');
+      issues.invalid(entryPath, entry, 'an object with id, subnet and pools');
       return;
     }
-    const id = readSubnetId(issues, entry, here, nextAutoId);
+    const id = readSubnetId(issues, entry, entryPath, nextAutoId);
     if (id !== undefined) nextAutoId = Math.max(nextAutoId, id + 1);
-    const subnet = parseSubnet(issues, entry, here, scope, id ?? 0);
+    const subnet = parseSubnet(issues, entry, entryPath, scope, id ?? 0);
     if (id === undefined || subnet === undefined) return;
 
     const idHolder = ids.get(id);
-    if (idHolder !== undefined) issues.error(`${here}.id`, `subnet id ${id} is already used by ${idHolder} (expected unique ids)`);
-    ids.set(id, here);
+    if (idHolder !== undefined) issues.error(`${entryPath}.id`, `subnet id ${id} is already used by ${idHolder} (expected unique ids)`);
+    ids.set(id, entryPath);
     const key = `${formatIpv4(subnet.network)}/${subnet.prefixLength}`;
     const prefixHolder = prefixes.get(key);
-    if (prefixHolder !== undefined) issues.error(`${here}.subnet`, `subnet '${key}' is already defined by ${prefixHolder} (expected each prefix once)`);
-    prefixes.set(key, here);
+    if (prefixHolder !== undefined) issues.error(`${entryPath}.subnet`, `subnet '${key}' is already defined by ${prefixHolder} (expected each prefix once)`);
+    prefixes.set(key, entryPath);
     subnets.push(subnet);
   });
   return subnets;
 }
 
 /**
- * Reads the subnet id. Kea 2.2 numbers a subnet without an id itself (the next number after the
- * highest id so far); nestor does the same but warns, because leases are stored by subnet id and
- * such a number changes when subnets are added or reordered.
+ * Reads the subnet id. Kea 2.2 numbers a subnet without an id itself, with the next number after
+ * the highest id so far. nestor does the same but warns, because leases are stored by subnet id
+ * and such a number changes when subnets are added or reordered.
  */
 function readSubnetId(issues: Issues, entry: JsonObject, path: string, nextAutoId: number): number | undefined {
   if (entry.id === undefined) {
@@ -150,7 +150,7 @@ function readSubnetPrefix(issues: Issues, entry: JsonObject, path: string): Pref
 
 /**
  * Reads a client-class guard. Only the HA_<server> classes that high availability assigns exist in
- * nestor; other classes are kept as written, and the warning says they are never assigned.
+ * nestor; other classes are kept as written, with a warning that they are never assigned.
  */
 function readClientClass(issues: Issues, entry: JsonObject, path: string): string | undefined {
   const name = readString(issues, entry, 'client-class', path);
@@ -164,12 +164,12 @@ function readClientClass(issues: Issues, entry: JsonObject, path: string): strin
 function readRelay(issues: Issues, entry: JsonObject, path: string): number[] {
   const relay = readObject(issues, entry, 'relay', path);
   if (relay === undefined) return [];
-  const here = `${path}.relay`;
-  checkKeys(issues, relay, here, { handled: ['ip-addresses', 'ip-address'] });
+  const sectionPath = `${path}.relay`;
+  checkKeys(issues, relay, sectionPath, { handled: ['ip-addresses', 'ip-address'] });
   const texts: Array<[unknown, string]> = [];
-  if (relay['ip-address'] !== undefined) texts.push([relay['ip-address'], `${here}.ip-address`]);
-  const list = readArray(issues, relay, 'ip-addresses', here) ?? [];
-  list.forEach((value, i) => texts.push([value, `${here}.ip-addresses[${i}]`]));
+  if (relay['ip-address'] !== undefined) texts.push([relay['ip-address'], `${sectionPath}.ip-address`]);
+  const list = readArray(issues, relay, 'ip-addresses', sectionPath) ?? [];
+  list.forEach((value, i) => texts.push([value, `${sectionPath}.ip-addresses[${i}]`]));
 
   const addresses: number[] = [];
   for (const [value, where] of texts) {
@@ -184,33 +184,33 @@ function parsePools(issues: Issues, entry: JsonObject, path: string, prefix: Pre
   const list = readArray(issues, entry, 'pools', path) ?? [];
   const pools: Array<PoolConfig & { where: string }> = [];
   list.forEach((pool, i) => {
-    const here = `${path}.pools[${i}]`;
+    const entryPath = `${path}.pools[${i}]`;
     if (!isObject(pool)) {
-      issues.invalid(here, pool, "an object with pool: 'first - last'");
+      issues.invalid(entryPath, pool, "an object with pool: 'first - last'");
       return;
     }
-    checkKeys(issues, pool, here, POOL_KEYS);
-    const text = readString(issues, pool, 'pool', here);
-    if (pool.pool === undefined) issues.error(`${here}.pool`, "missing (expected 'first - last' or 'address/length')");
-    const options = parseOptionData(issues, pool['option-data'], `${here}.option-data`);
-    const clientClass = readClientClass(issues, pool, here);
+    checkKeys(issues, pool, entryPath, POOL_KEYS);
+    const text = readString(issues, pool, 'pool', entryPath);
+    if (pool.pool === undefined) issues.error(`${entryPath}.pool`, "missing (expected 'first - last' or 'address/length')");
+    const options = parseOptionData(issues, pool['option-data'], `${entryPath}.option-data`);
+    const clientClass = readClientClass(issues, pool, entryPath);
     if (text === undefined) return;
 
     const range = parseRange(text);
     if (typeof range === 'string') {
-      issues.error(`${here}.pool`, `range ${quote(text)} is invalid: ${range}`);
+      issues.error(`${entryPath}.pool`, `range ${quote(text)} is invalid: ${range}`);
       return;
     }
     if (!inPrefix(range.first, prefix) || !inPrefix(range.last, prefix)) {
-      issues.error(`${here}.pool`, `range ${quote(text)} is outside the subnet (expected addresses in ${formatIpv4(prefix.network)}/${prefix.prefixLength})`);
+      issues.error(`${entryPath}.pool`, `range ${quote(text)} is outside the subnet (expected addresses in ${formatIpv4(prefix.network)}/${prefix.prefixLength})`);
       return;
     }
     const overlapped = pools.find((p) => range.first <= p.last && p.first <= range.last);
     if (overlapped !== undefined) {
-      issues.error(`${here}.pool`, `range ${quote(text)} overlaps the pool at ${overlapped.where} (expected disjoint pools)`);
+      issues.error(`${entryPath}.pool`, `range ${quote(text)} overlaps the pool at ${overlapped.where} (expected disjoint pools)`);
       return;
     }
-    pools.push({ first: range.first, last: range.last, clientClass, options, where: here });
+    pools.push({ first: range.first, last: range.last, clientClass, options, where: entryPath });
   });
   return pools.map(({ where: _where, ...pool }) => pool);
 }
