@@ -50,7 +50,7 @@ export interface KeyRules {
   handled: readonly string[];
   /** Keys accepted without effect and without a warning (comments, user context, no-op tuning). */
   silent?: readonly string[];
-  /** Keys Kea knows that nestor does not implement: one "not supported yet, ignored" warning each. */
+  /** Keys Kea defines that nestor does not implement: one "not supported yet, ignored" warning each. */
   unsupported?: readonly string[];
 }
 

@@ -1,7 +1,7 @@
 // option-data lists (global, subnet, pool and reservation level) → encoded option sets, with
-// Kea's rules: an entry names its option by `name`, `code` or both (which must agree), `data` is
-// csv text read with the option's definition unless `csv-format` is false (then hex), and an
-// option without a definition must be given as hex. Only the "dhcp4" space is served.
+// Kea's rules. An entry names its option by `name`, `code` or both, which must agree. Its `data`
+// is csv text read with the option's definition, or hex when `csv-format` is false. An option
+// without a definition must be given as hex. Only the "dhcp4" space is served.
 
 import { encodeOptionDataDetailed, findOptionByCode, findOptionByName, parseHexBytes } from '../codec/options/index.js';
 import type { OptionDef } from '../codec/options/index.js';
