@@ -10,10 +10,10 @@ import type { Lease4 } from './types.js';
 /** Valid lifetime that never expires (Kea's infinite lifetime). */
 export const INFINITE_LIFETIME = 0xffffffff;
 
-/** Longest hardware address Kea accepts (HWAddr::MAX_HWADDR_LEN). */
+/** Maximum hardware address length in bytes that Kea accepts (HWAddr::MAX_HWADDR_LEN). */
 export const MAX_HW_ADDRESS_BYTES = 20;
 
-/** Longest client identifier that fits in option 61. */
+/** Maximum client identifier length in bytes, the most option 61 can carry. */
 export const MAX_CLIENT_ID_BYTES = 255;
 
 /** Hardware type Kea assumes for a `hw-address` given as text (Ethernet). */
@@ -52,32 +52,33 @@ export function leaseToKeaJson(lease: Lease4): Record<string, unknown> {
 /**
  * Parses Kea lease JSON into a Lease4, or returns an error text that names the field. Accepts the
  * `cltt` form and the `expire` form (cltt = expire − valid-lft). A missing or zero `subnet-id`
- * gives subnetId 0, which tells the caller to pick the subnet that contains the address, as Kea's
+ * gives subnetId 0, and then the caller picks the subnet that contains the address, as Kea's
  * `lease4-update` does. The hostname is lower-cased, and `hw-address` gets htype 1 (Ethernet).
  */
 export function leaseFromKeaJson(obj: unknown, options: LeaseFromJsonOptions = {}): Lease4 | string {
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return 'lease: expected a JSON object';
   const json = obj as Record<string, unknown>;
 
+  if (json['ip-address'] === undefined) return 'ip-address: missing (expected dotted decimal such as \'198.18.0.10\')';
   const address = parseIpv4(json['ip-address']);
-  if (address === undefined) return `ip-address: ${describe(json['ip-address'])} is not an IPv4 address (expected dotted decimal such as '198.18.0.10')`;
+  if (address === undefined) return `ip-address: ${quoteValue(json['ip-address'])} is not an IPv4 address (expected dotted decimal such as '198.18.0.10')`;
 
   if (json['hw-address'] === undefined) return 'hw-address: missing (expected hex bytes such as \'00:0c:01:02:03:04\')';
   const hwAddress = parseHex(json['hw-address'], MAX_HW_ADDRESS_BYTES);
-  if (hwAddress === undefined) return `hw-address: ${describe(json['hw-address'])} is invalid (expected at most ${MAX_HW_ADDRESS_BYTES} hex bytes separated by ':')`;
+  if (hwAddress === undefined) return `hw-address: ${quoteValue(json['hw-address'])} is invalid (expected at most ${MAX_HW_ADDRESS_BYTES} hex bytes separated by ':')`;
 
   let clientId: Uint8Array | undefined;
   if (json['client-id'] !== undefined && json['client-id'] !== null && json['client-id'] !== '') {
     clientId = parseHex(json['client-id'], MAX_CLIENT_ID_BYTES);
-    if (clientId === undefined) return `client-id: ${describe(json['client-id'])} is invalid (expected 1 to ${MAX_CLIENT_ID_BYTES} hex bytes separated by ':')`;
+    if (clientId === undefined) return `client-id: ${quoteValue(json['client-id'])} is invalid (expected 1 to ${MAX_CLIENT_ID_BYTES} hex bytes separated by ':')`;
   }
 
   const subnetId = json['subnet-id'] === undefined ? 0 : json['subnet-id'];
-  if (!isUint32(subnetId)) return `subnet-id: ${describe(subnetId)} is invalid (expected an integer from 1 to 4294967295)`;
+  if (!isUint32(subnetId)) return `subnet-id: ${quoteValue(subnetId)} is invalid (expected an integer from 0 to 4294967295, 0 when unknown)`;
 
   const validLifetime = json['valid-lft'] ?? options.defaultValidLifetime;
   if (validLifetime === undefined) return 'valid-lft: missing (expected the valid lifetime in seconds)';
-  if (!isUint32(validLifetime)) return `valid-lft: ${describe(validLifetime)} is invalid (expected an integer from 0 to 4294967295)`;
+  if (!isUint32(validLifetime)) return `valid-lft: ${quoteValue(validLifetime)} is invalid (expected an integer from 0 to 4294967295)`;
 
   const cltt = readCltt(json, validLifetime, options.nowSec);
   if (typeof cltt === 'string') return cltt;
@@ -87,7 +88,7 @@ export function leaseFromKeaJson(obj: unknown, options: LeaseFromJsonOptions = {
 
   const state = json['state'] ?? LeaseState.DEFAULT;
   if (state !== LeaseState.DEFAULT && state !== LeaseState.DECLINED && state !== LeaseState.EXPIRED_RECLAIMED) {
-    return `state: ${describe(state)} is not a valid lease state (expected 0 default, 1 declined or 2 expired-reclaimed)`;
+    return `state: ${quoteValue(state)} is not a valid lease state (expected 0 default, 1 declined or 2 expired-reclaimed)`;
   }
 
   return {
@@ -164,11 +165,11 @@ function readCltt(json: Record<string, unknown>, validLifetime: number, nowSec: 
 
   if (expire !== undefined) {
     if (typeof expire !== 'number' || !Number.isSafeInteger(expire) || expire <= 0) {
-      return `expire: ${describe(expire)} is invalid (expected a positive integer, Unix seconds)`;
+      return `expire: ${quoteValue(expire)} is invalid (expected a positive integer, Unix seconds)`;
     }
     if (expire < validLifetime) return `expire: ${expire} is less than valid-lft ${validLifetime} (expected expire = cltt + valid-lft)`;
     if (cltt !== undefined && cltt !== expire - validLifetime) {
-      return `cltt: ${describe(cltt)} disagrees with expire ${expire} and valid-lft ${validLifetime} (expected cltt = expire - valid-lft)`;
+      return `cltt: ${quoteValue(cltt)} disagrees with expire ${expire} and valid-lft ${validLifetime} (expected cltt = expire - valid-lft)`;
     }
     const derived = expire - validLifetime;
     if (!isUint32(derived)) return `expire: ${expire} gives cltt ${derived}, beyond 4294967295 (year 2106)`;
@@ -176,7 +177,7 @@ function readCltt(json: Record<string, unknown>, validLifetime: number, nowSec: 
   }
 
   if (cltt !== undefined) {
-    if (!isUint32(cltt)) return `cltt: ${describe(cltt)} is invalid (expected an integer from 0 to 4294967295, Unix seconds)`;
+    if (!isUint32(cltt)) return `cltt: ${quoteValue(cltt)} is invalid (expected an integer from 0 to 4294967295, Unix seconds)`;
     return cltt;
   }
   return nowSec ?? Math.floor(Date.now() / 1000);
@@ -185,12 +186,12 @@ function readCltt(json: Record<string, unknown>, validLifetime: number, nowSec: 
 /** Reads hostname, fqdn-fwd and fqdn-rev; Kea rejects a DNS update flag without a hostname. */
 function readFqdnFlags(json: Record<string, unknown>): { hostname: string; fqdnFwd: boolean; fqdnRev: boolean } | string {
   const hostname = json['hostname'] ?? '';
-  if (typeof hostname !== 'string') return `hostname: ${describe(hostname)} is invalid (expected a string)`;
+  if (typeof hostname !== 'string') return `hostname: ${quoteValue(hostname)} is invalid (expected a string)`;
 
   const fqdnFwd = json['fqdn-fwd'] ?? false;
-  if (typeof fqdnFwd !== 'boolean') return `fqdn-fwd: ${describe(fqdnFwd)} is invalid (expected true or false)`;
+  if (typeof fqdnFwd !== 'boolean') return `fqdn-fwd: ${quoteValue(fqdnFwd)} is invalid (expected true or false)`;
   const fqdnRev = json['fqdn-rev'] ?? false;
-  if (typeof fqdnRev !== 'boolean') return `fqdn-rev: ${describe(fqdnRev)} is invalid (expected true or false)`;
+  if (typeof fqdnRev !== 'boolean') return `fqdn-rev: ${quoteValue(fqdnRev)} is invalid (expected true or false)`;
 
   if ((fqdnFwd || fqdnRev) && hostname === '') {
     return `${fqdnFwd ? 'fqdn-fwd' : 'fqdn-rev'}: true requires a non-empty hostname`;
@@ -203,8 +204,7 @@ function isUint32(value: unknown): value is number {
 }
 
 /** Quotes a JSON value for an error message. */
-function describe(value: unknown): string {
-  if (value === undefined) return 'missing value';
+function quoteValue(value: unknown): string {
   if (typeof value === 'string') return `'${value}'`;
   return `'${JSON.stringify(value)}'`;
 }

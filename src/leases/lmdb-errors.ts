@@ -1,5 +1,5 @@
 // Operator-facing messages for LMDB failures. lmdb-js reports an LMDB or system failure as an Error
-// whose numeric `code` is a positive errno or a negative MDB_* code; node:fs reports a string code.
+// with a numeric `code`: a positive errno or a negative MDB_* code. node:fs uses string codes.
 
 const MDB_MAP_FULL = -30792;
 const MDB_INVALID = -30793;
@@ -22,17 +22,17 @@ export function isFullCondition(err: unknown): boolean {
   return (typeof code === 'number' && FULL_CODES.has(code)) || code === 'ENOSPC' || code === 'EDQUOT';
 }
 
-/** The message of a write rejected for lack of space: by nestor's size limit, or by the disk. */
+/** Builds the message of a write rejected for lack of space, by nestor's size limit or by the disk. */
 export function describeFull(path: string, cause: 'limit' | 'disk', mapSizeBytes: number, err?: unknown): string {
   if (cause === 'limit') {
     return `'${path}': the lease database is full (its lease data would exceed the map size limit of ${mapSizeBytes} bytes); ` +
-      'lease writes fail until leases are removed or the limit is raised and the server restarted';
+      'lease writes fail until leases are removed, or until \'nestor.lmdb-map-size\' is raised and the server restarted';
   }
   return `'${path}': the lease database is full (${errorText(err)}); lease writes fail until space is freed ` +
     'on the filesystem that holds it (or the quota or file size limit of the server user is raised)';
 }
 
-/** The message of another failed write, or undefined when err did not come from LMDB or the filesystem. */
+/** Builds the message of another failed write, or returns undefined when err came from neither LMDB nor the filesystem. */
 export function describeWriteFailure(path: string, err: unknown): string | undefined {
   const code = errorCode(err);
   if (typeof code !== 'number') return undefined;
@@ -42,7 +42,7 @@ export function describeWriteFailure(path: string, err: unknown): string | undef
   return `'${path}': lease write failed (${errorText(err)}); check the disk and the system log for I/O errors`;
 }
 
-/** The message of a failed open: the cause and what the operator can do about it. */
+/** Builds the message of a failed open: the cause and what the operator can do about it. */
 export function describeOpenFailure(path: string, err: unknown, isReadOnly: boolean): string {
   const code = errorCode(err);
   const cause = errorText(err);
@@ -50,7 +50,7 @@ export function describeOpenFailure(path: string, err: unknown, isReadOnly: bool
 
   if (code === 'ENOENT' || code === ENOENT) {
     return isReadOnly
-      ? `${lead}; no lease database exists there yet: check the lease-database path or start the server once to create it`
+      ? `${lead}; no lease database exists there yet: check 'lease-database.name' or start the server once to create it`
       : `${lead}; check that the directory can be created`;
   }
   if (code === 'EACCES' || code === 'EPERM' || code === EACCES) {

@@ -7,6 +7,10 @@
 // writes nothing. Writers in every thread and process are serialised by LMDB's process-shared writer
 // lock, so a check-then-put inside transact() is atomic.
 //
+// Reads: inside transact() they go through the write transaction and see its writes. Outside, they
+// read a snapshot that lmdb-js renews once per event-loop turn and after each commit of this
+// thread, so a commit by another thread or process may stay unseen until the next turn.
+//
 // Size limit: the lmdb-js fork of LMDB grows the memory map on demand, so MDB_MAP_FULL practically
 // never occurs. mapSizeBytes is therefore enforced here: a transaction that grows the pages in use by
 // the four sub-databases beyond it is rolled back with NESTOR_ERR_LEASES_WRITE. The file may exceed
@@ -53,7 +57,10 @@ export const LEASE_ENV_OPTIONS = Object.freeze({
   useWritemap: false,
 });
 
-/** Default size limit: about 5 million leases at roughly 200 bytes each, record and indexes. */
+/**
+ * Default size limit, room for roughly 5 million leases: 100,000 leases with 27-byte hostnames,
+ * inserted in address order, took about 160 bytes of pages each (record and indexes).
+ */
 export const DEFAULT_MAP_SIZE_BYTES = 1024 * 1024 * 1024;
 
 const DB_OPTIONS = { keyEncoding: 'binary', encoding: 'binary' } as const;
@@ -145,6 +152,7 @@ export class LmdbLeaseStore implements LeaseStore {
   private isClosed = false;
   /** Set while writes fail for lack of space, so the full and recovered messages are logged once each. */
   private isFull = false;
+  private readonly pageSizeBytes: number;
 
   constructor(path: string, dbs: OpenedDatabases, mapSizeBytes: number, isReadOnly: boolean, log: Logger) {
     this.path = path;
@@ -156,6 +164,7 @@ export class LmdbLeaseStore implements LeaseStore {
     this.byHw = dbs.byHw;
     this.byCid = dbs.byCid;
     this.byExpiry = dbs.byExpiry;
+    this.pageSizeBytes = (this.root.getStats() as DbStat).pageSize;
     this.writer = {
       get: (address) => this.get(address),
       findByClientId: (subnetId, clientId) => this.findByClientId(subnetId, clientId),
@@ -243,7 +252,7 @@ export class LmdbLeaseStore implements LeaseStore {
     }
 
     const pagesAfter = this.countPagesInUse();
-    const bytesAfter = pagesAfter * this.pageSize();
+    const bytesAfter = pagesAfter * this.pageSizeBytes;
     if (pagesAfter > pagesBefore && bytesAfter > this.mapSizeBytes) {
       throw nestorError('LEASES_WRITE', describeFull(this.path, 'limit', this.mapSizeBytes), { path: this.path, reason: 'map-full' });
     }
@@ -301,18 +310,18 @@ export class LmdbLeaseStore implements LeaseStore {
     return leases;
   }
 
-  /** Pages of the four sub-databases, as seen by the current (write) transaction. */
+  /**
+   * Pages of the four sub-databases, as seen by the open write transaction. Calls the native
+   * `db.stat()` of lmdb-js 3.5.6 directly: about 2 µs against 8 µs for the public getStats(), which
+   * also reads environment-wide figures. Outside a write transaction it would read a stale snapshot.
+   */
   private countPagesInUse(): number {
     let pages = 0;
     for (const db of [this.leases, this.byHw, this.byCid, this.byExpiry]) {
-      const stat = db.getStats() as DbStat;
+      const stat = readDbStat(db);
       pages += stat.treeBranchPageCount + stat.treeLeafPageCount + stat.overflowPages;
     }
     return pages;
-  }
-
-  private pageSize(): number {
-    return (this.root.getStats() as DbStat).pageSize;
   }
 
   private translateWriteError(err: unknown): unknown {
@@ -363,6 +372,12 @@ function checkLmdbMagic(path: string): void {
   if (length < header.length || header.readUInt32LE(LMDB_MAGIC_OFFSET) !== LMDB_MAGIC) {
     throw Object.assign(new Error('no LMDB magic number at the start of the file'), { code: MDB_INVALID });
   }
+}
+
+/** Statistics of one sub-database through lmdb-js's native handle, or getStats() if that is missing. */
+function readDbStat(db: BinaryDb): DbStat {
+  const native = (db as unknown as { db?: { stat?: () => DbStat } }).db;
+  return typeof native?.stat === 'function' ? native.stat() : (db.getStats() as DbStat);
 }
 
 function isThenable(value: unknown): boolean {

@@ -154,7 +154,7 @@ export function decodeLease(address: number, record: Uint8Array): Lease4 {
   };
 }
 
-/** The `leases` key of an address. */
+/** Returns the `leases` key of an address. */
 export function addressKey(address: number): Buffer {
   const key = Buffer.allocUnsafe(4);
   key.writeUInt32BE(address >>> 0, 0);
@@ -167,7 +167,7 @@ export function addressFromKey(key: Uint8Array): number {
   return (((key[end - 4] as number) << 24) | ((key[end - 3] as number) << 16) | ((key[end - 2] as number) << 8) | (key[end - 1] as number)) >>> 0;
 }
 
-/** The by-hw or by-cid key prefix for one identifier in one subnet; append the address for a full key. */
+/** Returns the by-hw or by-cid key prefix of one identifier in one subnet (a full key adds the address). */
 export function identifierPrefix(subnetId: number, identifier: Uint8Array): Buffer {
   const prefix = Buffer.allocUnsafe(5 + identifier.length);
   prefix.writeUInt32BE(subnetId >>> 0, 0);
@@ -176,7 +176,7 @@ export function identifierPrefix(subnetId: number, identifier: Uint8Array): Buff
   return prefix;
 }
 
-/** A full by-hw or by-cid key. */
+/** Returns a full by-hw or by-cid key. */
 export function identifierKey(subnetId: number, identifier: Uint8Array, address: number): Buffer {
   const key = Buffer.allocUnsafe(9 + identifier.length);
   key.writeUInt32BE(subnetId >>> 0, 0);
@@ -186,7 +186,7 @@ export function identifierKey(subnetId: number, identifier: Uint8Array, address:
   return key;
 }
 
-/** A by-expiry key; expirySec must be a finite non-negative integer below 2^53. */
+/** Returns a by-expiry key. expirySec must be a finite non-negative integer below 2^53. */
 export function expiryKey(expirySec: number, address: number): Buffer {
   const key = Buffer.allocUnsafe(12);
   key.writeUInt32BE(Math.floor(expirySec / 0x100000000), 0);
@@ -195,7 +195,7 @@ export function expiryKey(expirySec: number, address: number): Buffer {
   return key;
 }
 
-/** The by-expiry key of a lease that isExpiryIndexed. */
+/** Returns the by-expiry key of a lease that isExpiryIndexed. */
 export function leaseExpiryKey(lease: Lease4): Buffer {
   return expiryKey(leaseExpiry(lease), lease.address);
 }

@@ -21,7 +21,7 @@ export const LEASES_MESSAGES: readonly MessageEntry[] = [
     message: 'lease database is full, lease writes fail',
     help: 'A lease write was rolled back because the lease data reached the configured map size limit, or because ' +
       'the disk, the quota or the file size limit ran out (err says which). Clients get no new or renewed leases ' +
-      'while this lasts; leases already stored stay readable. Free disk space, or raise the map size limit and ' +
+      'while this lasts; leases already stored stay readable. Free disk space, or raise nestor.lmdb-map-size and ' +
       'restart. LEASES_DB_WRITABLE follows when writes succeed again. This line is logged once per episode.',
   },
   {

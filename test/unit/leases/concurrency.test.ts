@@ -61,7 +61,7 @@ function startClaimer(kind: 'thread' | 'process', job: ClaimJob): Claimer {
 }
 
 describe('lmdb store: concurrent claimers', () => {
-  it('claims each contested address once across threads and processes', async () => {
+  it('claims each address exactly once', async () => {
     // 1. The test's own thread opens first, with the options every claimer uses.
     const store = openLeaseStore({ path });
     const offsets = Array.from({ length: CONTESTED_ADDRESSES }, (_, i) => i);
@@ -100,7 +100,7 @@ describe('lmdb store: concurrent claimers', () => {
 });
 
 describe('lmdb store: writer killed with SIGKILL', () => {
-  it('keeps every lease the writer reported as committed', async () => {
+  it('keeps every reported lease', async () => {
     const rounds = [
       { first: 0, killAfter: 150 },
       { first: 100_000, killAfter: 301 },

@@ -31,14 +31,14 @@ function captureLog(): { log: pino.Logger; ids: () => string[] } {
 }
 
 describe('lmdb store: files and reopening', () => {
-  it('creates parent directories, the data file and its lock file', async () => {
+  it('creates directories, data and lock files', async () => {
     const store = openLeaseStore({ path });
     await store.close();
     expect(existsSync(path)).toBe(true);
     expect(existsSync(`${path}-lock`)).toBe(true);
   });
 
-  it('returns the same leases and indexes after a reopen', async () => {
+  it('keeps leases and indexes across reopen', async () => {
     const leases = [
       makeLease(1, { clientId: new Uint8Array([1, 2, 3]), hostname: 'a.example', fqdnFwd: true, cltt: 100, validLifetime: 50 }),
       makeLease(2, { state: LeaseState.DECLINED, hwAddress: new Uint8Array(0) }),
@@ -57,7 +57,7 @@ describe('lmdb store: files and reopening', () => {
     await second.close();
   });
 
-  it('logs the open with the lease count and the close', async () => {
+  it('logs the open and the close', async () => {
     const capture = captureLog();
     const store = openLeaseStore({ path, log: capture.log });
     await store.close();
@@ -66,7 +66,7 @@ describe('lmdb store: files and reopening', () => {
 });
 
 describe('lmdb store: open failures', () => {
-  it('names the path and the cause when a parent is a file', () => {
+  it('names path and cause for a file parent', () => {
     writeFileSync(join(temp.dir, 'plain-file'), 'x');
     const badPath = join(temp.dir, 'plain-file', 'leases.mdb');
     expect(() => openLeaseStore({ path: badPath })).toThrow(
@@ -83,7 +83,7 @@ describe('lmdb store: open failures', () => {
     );
   });
 
-  it('reports a missing database on a read-only open without creating it', () => {
+  it('reports a missing database when read-only', () => {
     expect(() => openLeaseStore({ path, readOnly: true })).toThrow(
       expect.objectContaining({ code: 'NESTOR_ERR_LEASES_OPEN', message: expect.stringContaining('no lease database exists there yet') }),
     );
@@ -96,7 +96,7 @@ describe('lmdb store: open failures', () => {
 });
 
 describe('lmdb store: read-only open in another process', () => {
-  it('lists the leases of a running writer and rejects writes', async () => {
+  it('lists the leases of a running writer', async () => {
     const writer = openLeaseStore({ path });
     writer.transact((tx) => {
       tx.put(makeLease(1, { hostname: 'one' }));
@@ -118,7 +118,7 @@ describe('lmdb store: read-only open in another process', () => {
 });
 
 describe('lmdb store: size limit', () => {
-  it('rejects writes past mapSizeBytes, keeps reading, and writes again once leases are removed', async () => {
+  it('rejects writes past the map size limit', async () => {
     const capture = captureLog();
     const store = openLeaseStore({ path, mapSizeBytes: 64 * 1024, log: capture.log });
     const putBatch = (first: number): void => store.transact((tx) => {
@@ -155,7 +155,7 @@ describe('lmdb store: size limit', () => {
     expect(ids).toEqual(['LEASES_DB_FULL', 'LEASES_DB_WRITABLE']);
   });
 
-  it('reports a full disk and writes again once space returns', async () => {
+  it('recovers from a full disk', async () => {
     // 1. The child runs under a 1 MiB file size limit (soft, so it can be raised again), which
     //    makes LMDB's page writes fail with EFBIG as they would with ENOSPC on a full disk.
     const script = `ulimit -S -f 1024 && exec "$0" "$@"`;

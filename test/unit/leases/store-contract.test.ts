@@ -8,7 +8,7 @@ import { INFINITE_LIFETIME } from '../../../src/leases/lease-json.js';
 import { openLeaseStore } from '../../../src/leases/lmdb-store.js';
 import { MemoryLeaseStore } from '../../../src/leases/memory-store.js';
 import { LeaseState } from '../../../src/leases/types.js';
-import type { LeaseStore } from '../../../src/leases/types.js';
+import type { LeaseStore, LeaseWriter } from '../../../src/leases/types.js';
 import { BASE_ADDRESS, makeLease, makeTempDir } from './helpers/leases.js';
 
 interface StoreUnderTest {
@@ -58,7 +58,7 @@ describe.each(implementations)('$name lease store', ({ create }) => {
   }
 
   describe('put and get', () => {
-    it('returns the lease that was put, field for field', () => {
+    it('returns the stored lease unchanged', () => {
       const lease = makeLease(1, { clientId: CID_A, hostname: 'host-1.example', fqdnFwd: true, fqdnRev: true, state: LeaseState.DECLINED, htype: 6 });
       putAll(lease);
       expect(store.get(lease.address)).toEqual(lease);
@@ -74,7 +74,7 @@ describe.each(implementations)('$name lease store', ({ create }) => {
       expect(store.get(BASE_ADDRESS + 2)?.clientId).toBeUndefined();
     });
 
-    it('stores a copy, unaffected by later changes to the caller\'s object', () => {
+    it('stores a copy of the lease', () => {
       const lease = makeLease(1, { hwAddress: new Uint8Array([1, 2, 3, 4, 5, 6]) });
       putAll(lease);
       lease.hwAddress[0] = 0x99;
@@ -90,7 +90,7 @@ describe.each(implementations)('$name lease store', ({ create }) => {
       expect(store.count()).toBe(2);
     });
 
-    it('rejects a lease with an invalid field and writes nothing', () => {
+    it('rejects an invalid lease atomically', () => {
       expect(() => putAll(makeLease(1), makeLease(2, { subnetId: -1 }))).toThrow(RangeError);
       expect(() => putAll(makeLease(3, { hwAddress: new Uint8Array(21) }))).toThrow(/hwAddress/);
       expect(store.count()).toBe(0);
@@ -98,7 +98,7 @@ describe.each(implementations)('$name lease store', ({ create }) => {
   });
 
   describe('indexes under put, replace and remove', () => {
-    it('finds a lease by hardware address and client id in its subnet', () => {
+    it('finds a lease by both identifiers', () => {
       const lease = makeLease(1, { hwAddress: HW_A, clientId: CID_A });
       putAll(lease);
       expect(store.findByHwAddress(1, HW_A)).toEqual([lease]);
@@ -119,7 +119,7 @@ describe.each(implementations)('$name lease store', ({ create }) => {
       expect(store.count()).toBe(1);
     });
 
-    it('drops the client id entry when a replacement has no client id', () => {
+    it('drops a client id that was removed', () => {
       putAll(makeLease(1, { clientId: CID_A }));
       putAll(makeLease(1, { clientId: undefined }));
       expect(store.findByClientId(1, CID_A)).toEqual([]);
@@ -137,13 +137,13 @@ describe.each(implementations)('$name lease store', ({ create }) => {
       expect(store.count()).toBe(0);
     });
 
-    it('returns false when removing an address without a lease', () => {
+    it('returns false removing an absent lease', () => {
       expect(store.transact((tx) => tx.remove(BASE_ADDRESS + 7))).toBe(false);
     });
   });
 
   describe('findByHwAddress and findByClientId', () => {
-    it('returns only the leases of the subnet asked for', () => {
+    it('returns only the requested subnet', () => {
       const inOne = makeLease(1, { hwAddress: HW_A, clientId: CID_A, subnetId: 1 });
       const inTwo = makeLease(2, { hwAddress: HW_A, clientId: CID_A, subnetId: 2 });
       putAll(inOne, inTwo);
@@ -153,12 +153,12 @@ describe.each(implementations)('$name lease store', ({ create }) => {
       expect(store.findByHwAddress(3, HW_A)).toEqual([]);
     });
 
-    it('returns several leases of one client in address order', () => {
+    it('returns a client\'s leases in address order', () => {
       putAll(makeLease(9, { hwAddress: HW_A }), makeLease(3, { hwAddress: HW_A }), makeLease(5, { hwAddress: HW_B }));
       expect(store.findByHwAddress(1, HW_A).map((l) => l.address)).toEqual([BASE_ADDRESS + 3, BASE_ADDRESS + 9]);
     });
 
-    it('does not match an identifier that is a prefix of another', () => {
+    it('ignores identifiers sharing a prefix', () => {
       putAll(makeLease(1, { hwAddress: new Uint8Array([1, 2, 3]) }), makeLease(2, { hwAddress: new Uint8Array([1, 2]) }));
       expect(store.findByHwAddress(1, new Uint8Array([1, 2])).map((l) => l.address)).toEqual([BASE_ADDRESS + 2]);
       expect(store.findByHwAddress(1, new Uint8Array([1]))).toEqual([]);
@@ -172,7 +172,7 @@ describe.each(implementations)('$name lease store', ({ create }) => {
   });
 
   describe('expiredBefore', () => {
-    it('returns expired leases oldest first, ties in address order', () => {
+    it('returns the oldest expiry first', () => {
       putAll(
         makeLease(4, { cltt: 300, validLifetime: 100 }),
         makeLease(2, { cltt: 100, validLifetime: 100 }),
@@ -182,13 +182,13 @@ describe.each(implementations)('$name lease store', ({ create }) => {
       expect(store.expiredBefore(1000, 10).map((l) => l.address - BASE_ADDRESS)).toEqual([3, 1, 2, 4]);
     });
 
-    it('counts a lease as expired only once its expiry is strictly before now', () => {
+    it('requires expiry strictly before now', () => {
       putAll(makeLease(1, { cltt: 100, validLifetime: 100 }));
       expect(store.expiredBefore(200, 10)).toEqual([]);
       expect(store.expiredBefore(201, 10)).toHaveLength(1);
     });
 
-    it('skips reclaimed leases and leases with an infinite lifetime', () => {
+    it('skips reclaimed and infinite leases', () => {
       putAll(
         makeLease(1, { cltt: 10, validLifetime: 10, state: LeaseState.EXPIRED_RECLAIMED }),
         makeLease(2, { cltt: 10, validLifetime: INFINITE_LIFETIME }),
@@ -197,7 +197,7 @@ describe.each(implementations)('$name lease store', ({ create }) => {
       expect(store.expiredBefore(2 ** 40, 10).map((l) => l.address - BASE_ADDRESS)).toEqual([3]);
     });
 
-    it('orders expiries beyond 2^32 seconds after smaller ones', () => {
+    it('orders expiries beyond 32 bits', () => {
       putAll(makeLease(1, { cltt: 0xffff0000, validLifetime: 0xfffffff0 }), makeLease(2, { cltt: 5, validLifetime: 5 }));
       expect(store.expiredBefore(2 ** 34, 10).map((l) => l.address - BASE_ADDRESS)).toEqual([2, 1]);
       expect(store.expiredBefore(2 ** 32, 10).map((l) => l.address - BASE_ADDRESS)).toEqual([2]);
@@ -235,7 +235,7 @@ describe.each(implementations)('$name lease store', ({ create }) => {
   });
 
   describe('transact', () => {
-    it('rolls back every write when fn throws and rethrows its error', () => {
+    it('rolls back when fn throws', () => {
       putAll(makeLease(1, { hwAddress: HW_A }));
       const failure = new Error('engine gave up');
       expect(() =>
@@ -254,7 +254,7 @@ describe.each(implementations)('$name lease store', ({ create }) => {
       expect(store.count()).toBe(1);
     });
 
-    it('lets reads inside the transaction see its own writes', () => {
+    it('reads its own writes', () => {
       const lease = makeLease(1, { hwAddress: HW_A, clientId: CID_A });
       const seen = store.transact((tx) => {
         tx.put(lease);
@@ -269,7 +269,7 @@ describe.each(implementations)('$name lease store', ({ create }) => {
       expect(store.get(lease.address)).toBeUndefined();
     });
 
-    it('returns the value of fn and makes writes visible after it returns', () => {
+    it('returns the value of fn', () => {
       const result = store.transact((tx) => {
         tx.put(makeLease(1));
         return 42;
@@ -278,7 +278,7 @@ describe.each(implementations)('$name lease store', ({ create }) => {
       expect(store.get(BASE_ADDRESS + 1)).toEqual(makeLease(1));
     });
 
-    it('rejects an fn that returns a promise and writes nothing', async () => {
+    it('rejects an fn returning a promise', async () => {
       expect(() =>
         store.transact(async (tx) => {
           tx.put(makeLease(1));
@@ -291,12 +291,12 @@ describe.each(implementations)('$name lease store', ({ create }) => {
       expect(() => store.transact(() => store.transact(() => 1))).toThrow(/inside another transact/);
     });
 
-    it('rejects writes through a writer after its transaction ended', () => {
-      let kept: Parameters<Parameters<LeaseStore['transact']>[0]>[0] | undefined;
+    it('rejects a writer used after commit', () => {
+      let writerAfterCommit: LeaseWriter | undefined;
       store.transact((tx) => {
-        kept = tx;
+        writerAfterCommit = tx;
       });
-      expect(() => kept!.put(makeLease(1))).toThrow(/after its transact/);
+      expect(() => writerAfterCommit!.put(makeLease(1))).toThrow(/after its transact/);
       expect(store.count()).toBe(0);
     });
   });

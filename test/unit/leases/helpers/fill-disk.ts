@@ -1,6 +1,7 @@
-// Writes leases until a write fails (the test runs it under a file size limit, which the kernel
-// reports as EFBIG, like a full disk), reports that, waits for 'resume' on stdin (the test lifts the
-// limit meanwhile), writes once more and reports again. Reports are JSON lines on stdout.
+// Writes leases until a write fails and reports the failure. The test runs it under a file size
+// limit, which the kernel reports as EFBIG, as it would report ENOSPC for a full disk. Then it waits
+// for 'resume' on stdin while the test lifts the limit, writes once more and reports again.
+// Reports are JSON lines on stdout.
 // argv: <database path>
 
 import { writeSync } from 'node:fs';

@@ -10,7 +10,7 @@ import type { Lease4 } from '../../../../src/leases/types.js';
 /** 198.18.0.0, the first address of the benchmarking range the tests use. */
 export const BASE_ADDRESS = 0xc6120000;
 
-/** A default lease at BASE_ADDRESS + offset, with fields overridden by `fields`. */
+/** Builds a default lease at BASE_ADDRESS + offset, with fields overridden by `fields`. */
 export function makeLease(offset: number, fields: Partial<Lease4> = {}): Lease4 {
   return {
     address: (BASE_ADDRESS + offset) >>> 0,
@@ -28,7 +28,7 @@ export function makeLease(offset: number, fields: Partial<Lease4> = {}): Lease4 
   };
 }
 
-/** A fresh directory under the system temporary directory and a function that removes it. */
+/** Creates a directory under the system temporary directory; returns it and a function that removes it. */
 export function makeTempDir(prefix: string): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), `nestor-${prefix}-`));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };

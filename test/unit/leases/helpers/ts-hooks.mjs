@@ -1,8 +1,8 @@
 // Module hooks that let plain `node` (20, which cannot strip types) run the TypeScript sources that the
 // lease tests start in worker threads and child processes. Each .ts file is transpiled on its own;
-// types are not checked here (tsc does that). The oxc transformer that vitest installs (through
-// rolldown) loads in about 20 ms; the project's TypeScript compiler, used when rolldown is absent,
-// takes about 0.4 s per process or thread, which dominates these short tests.
+// types are not checked here (tsc does that). They use the oxc transformer that vitest installs
+// through rolldown, which loads in about 20 ms. The project's TypeScript compiler is the fallback,
+// but it takes about 0.4 s to load in every process and thread, longer than the tests themselves.
 
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
