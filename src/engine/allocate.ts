@@ -1,8 +1,8 @@
 // Address allocation: availability checks, a next-fit cursor per pool, and offer holds.
 //
-// An address is available to a client when it lies in a pool of the subnet that the client's
-// classes may use, is not a network, broadcast, server or relay address, is not reserved for
-// another client, and the store has no live lease of another client on it. Expired leases that
+// An address is available to a client when four checks pass. It lies in a pool of the subnet
+// that the client's classes may use. It is not a network, broadcast, server or relay address. It
+// is not reserved for another client. The store has no live lease of another client on it. Expired leases that
 // are not yet reclaimed are available (Kea reuses them the same way); declined addresses are not,
 // until their probation period ends.
 //
@@ -81,7 +81,7 @@ export class Allocator {
     return !isLive(lease, nowSec);
   }
 
-  /** The reservation (in the subnet, or global when enabled) that holds address, if any. */
+  /** Returns the reservation (in the subnet, or global when enabled) for address, if any. */
   reservationAt(s: SubnetState, address: number): ReservationConfig | undefined {
     const core = this.core();
     return s.reservations.atAddress(address) ?? (core.config.reservationsGlobal ? core.globalReservations.atAddress(address) : undefined);
@@ -93,13 +93,13 @@ export class Allocator {
     return owner !== undefined && owner !== who.reservation;
   }
 
-  /** True when another client holds an unexpired offer for the address. */
+  /** True when another client has an unexpired offer hold on the address. */
   isHeldForOther(address: number, key: string, nowSec: number): boolean {
     const hold = this.holdsByAddress.get(address);
     return hold !== undefined && hold.key !== key && hold.expiresSec > nowSec;
   }
 
-  /** The requester's unexpired offer hold in the subnet, if any. */
+  /** Returns the requester's unexpired offer hold in the subnet, if any. */
   holdOf(key: string, subnetId: number, nowSec: number): OfferHold | undefined {
     const hold = this.holdsByClient.get(key);
     if (hold === undefined || hold.subnetId !== subnetId || hold.expiresSec <= nowSec) return undefined;
@@ -188,13 +188,13 @@ export class Allocator {
     return cursors;
   }
 
-  /** Where this worker starts in a pool of `size` addresses, so workers rarely race for one address. */
+  /** Returns this worker's start offset in a pool of `size` addresses, so workers rarely race for one address. */
   private shardOffset(size: number): number {
     if (this.shard === undefined || this.shard.count <= 1) return 0;
     return Math.floor((size * this.shard.index) / this.shard.count) % size;
   }
 
-  /** Forgets expired holds, at most once per OFFER_HOLD_SEC, so the maps stay bounded. */
+  /** Forgets expired holds, at most once per OFFER_HOLD_SEC, so the maps stay bounded by the number of pool addresses. */
   private sweep(nowSec: number): void {
     if (nowSec - this.lastSweepSec < OFFER_HOLD_SEC) return;
     this.lastSweepSec = nowSec;

@@ -27,7 +27,7 @@ export interface SubnetState {
   exhaustedSinceWarn: number;
 }
 
-/** What every handler needs from the engine. */
+/** Engine state shared by the message handlers. */
 export interface EngineCore {
   config: ServerConfig;
   log: Logger;
@@ -57,7 +57,7 @@ export interface RequestContext {
   matchClientId: boolean;
   /** The client's reservation in the selected subnet or among the global ones. */
   reservation: ReservationConfig | undefined;
-  /** Global options, for an INFORM answered without a subnet. */
+  /** Global options, for the ACK to an INFORM from a network without a subnet. */
   globalOptions: OptionSet;
   /** Client classes the pipeline attached (HA scope classes and the like) plus KNOWN or UNKNOWN. */
   classes: readonly string[];
@@ -83,7 +83,7 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-/** The pool of the subnet that contains address and that the client's classes may use. */
+/** Finds the pool of the subnet that contains address and that the client's classes may use. */
 export function findAllowedPool(subnet: SubnetConfig, address: number, classes: readonly string[]): PoolConfig | undefined {
   for (const pool of subnet.pools) {
     if (address < pool.first || address > pool.last) continue;
@@ -110,7 +110,7 @@ export function copyBytes(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(bytes);
 }
 
-/** The client's reserved address when it lies in the selected subnet (Kea ignores a reserved address of another subnet). */
+/** Returns the client's reserved address when it lies in the selected subnet (Kea ignores a reserved address of another subnet). */
 export function reservedAddress(ctx: RequestContext): number | undefined {
   const address = ctx.reservation?.ipAddress;
   if (address === undefined || ctx.subnet === undefined) return undefined;

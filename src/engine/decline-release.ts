@@ -1,6 +1,6 @@
 // DHCPDECLINE and DHCPRELEASE (RFC 2131 §4.3.3, §4.3.4). Neither gets a reply. Both act only
-// when the sender owns a live lease on the address; option 54 may be missing (Kea and ISC dhcpd
-// accept that, and some clients omit it).
+// when the sender owns a live lease on the address. Option 54 may be missing, because some
+// clients omit it and Kea and ISC dhcpd accept that.
 //
 // A declined address is taken out of service for decline-probation-period: the lease keeps the
 // address with its owner cleared, state DECLINED and that lifetime, and returns to the pool when
@@ -51,7 +51,7 @@ export function handleRelease(core: EngineCore, ctx: RequestContext): void {
   stayQuiet(ctx, 'release');
 }
 
-/** The live lease on address when the sender owns it; expired and released leases cannot be declined or released again. */
+/** Returns the live lease on address when the sender owns it, so expired and released leases cannot be declined or released again. */
 function ownedLiveLease(core: EngineCore, ctx: RequestContext, address: number): Lease4 | undefined {
   const lease = ctx.tx.get(address);
   if (lease === undefined || lease.state !== LeaseState.DEFAULT || !isLive(lease, ctx.nowSec)) return undefined;

@@ -121,7 +121,7 @@ export class Engine {
     this.hasClassGuards = config.subnets.some((sn) => subnetClass(sn) !== undefined || sn.pools.some((p) => p.clientClass !== undefined && p.clientClass !== 'ALL'));
   }
 
-  /** Offer holds currently kept in memory (for tests and metrics). */
+  /** Number of offer holds in memory (for tests and metrics). */
   get offerHoldCount(): number {
     return this.core.allocator.holdCount;
   }
@@ -224,7 +224,7 @@ export class Engine {
   }
 }
 
-/** The subnet's client-class guard, read defensively because older configurations lack the field. */
+/** Reads the subnet's client-class guard defensively, because configurations from before the field lack it. */
 function subnetClass(sn: ServerConfig['subnets'][number]): string | undefined {
   return (sn as { clientClass?: string }).clientClass;
 }

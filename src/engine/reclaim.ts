@@ -90,7 +90,7 @@ export class Reclaimer {
   }
 }
 
-/** A declined lease has no owner to remember, so only its state changes. */
+/** Returns a copy in state EXPIRED_RECLAIMED; the owner stays for lease affinity (a declined lease has none). */
 function reclaimedCopy(lease: Lease4): Lease4 {
   return { ...lease, state: LeaseState.EXPIRED_RECLAIMED };
 }

@@ -48,6 +48,9 @@ const NOT_CONFIGURABLE = new Set([0, 50, 51, 52, 53, 54, 55, 57, 58, 59, 61, 82,
 /** Kea's basic set, sent when configured even if not requested (Kea appendBasicOptions). */
 const BASIC_OPTIONS = [OPT_ROUTER, OPT_DOMAIN_NAME_SERVER, OPT_DOMAIN_NAME];
 
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+
 /** RFC 4702 §2.1 flag bits of option 81. */
 const FQDN_S = 0x01;
 const FQDN_O = 0x02;
@@ -169,7 +172,7 @@ export function buildReplyPlan(
 export function buildNakPlan(ctx: RequestContext, reason: string): ReplyPlan {
   const options: Array<[number, Uint8Array]> = [
     [OPT_SERVER_IDENTIFIER, u32(replyServerId(ctx))],
-    [OPT_MESSAGE, new TextEncoder().encode(reason)],
+    [OPT_MESSAGE, utf8Encoder.encode(reason)],
   ];
   const clientId = ctx.req.clientId();
   if (clientId !== undefined && (ctx.subnet?.config.echoClientId ?? true)) options.push([OPT_CLIENT_IDENTIFIER, clientId]);
@@ -225,9 +228,9 @@ function answerFor(ctx: RequestContext, sets: readonly OptionSet[], code: number
   switch (code) {
     case OPT_HOST_NAME: {
       const reserved = ctx.reservation?.hostname;
-      if (reserved !== undefined && reserved !== '') return new TextEncoder().encode(reserved);
+      if (reserved !== undefined && reserved !== '') return utf8Encoder.encode(reserved);
       const sent = ctx.req.option(OPT_HOST_NAME);
-      if (sent !== undefined && decodeText(sent) !== '') return new TextEncoder().encode(decodeText(sent));
+      if (sent !== undefined && decodeText(sent) !== '') return utf8Encoder.encode(decodeText(sent));
       return isRequested ? configured(sets, code) : undefined;
     }
     case OPT_CLIENT_FQDN:
@@ -261,7 +264,7 @@ function answerFqdn(sent: Uint8Array | undefined): Uint8Array | undefined {
 function decodeText(bytes: Uint8Array): string {
   let end = bytes.length;
   while (end > 0 && bytes[end - 1] === 0) end--;
-  return new TextDecoder().decode(bytes.subarray(0, end));
+  return utf8Decoder.decode(bytes.subarray(0, end));
 }
 
 function u32(value: number): Uint8Array {

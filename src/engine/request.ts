@@ -1,5 +1,5 @@
 // DHCPREQUEST (RFC 2131 §4.3.2). The client's state follows from the request (Table 4):
-//   option 54 present                         → SELECTING: answer only if 54 names this server;
+//   option 54 present                         → SELECTING: reply only if 54 names this server;
 //   option 50, ciaddr 0 (or a different ciaddr) → INIT-REBOOT;
 //   ciaddr set, no option 50 (or 50 = ciaddr)  → RENEWING when unicast, REBINDING when broadcast;
 //   neither                                    → allocate and ACK, as Kea does for broken clients.
@@ -94,7 +94,7 @@ function renewing(core: EngineCore, ctx: RequestContext, s: SubnetState, ciaddr:
   grantOrNak(core, ctx, s, ciaddr, ciaddr);
 }
 
-/** REQUEST with neither option 50 nor ciaddr: RFC 2131 §4.3.2 says NAK, Kea allocates and ACKs; we follow Kea. */
+/** REQUEST with neither option 50 nor ciaddr: RFC 2131 §4.3.2 asks for a NAK, but Kea allocates and ACKs, and so do we. */
 function allocateAndAck(core: EngineCore, ctx: RequestContext, s: SubnetState): void {
   const address = chooseAddress(core, ctx, s);
   if (address === undefined) return nak(core, ctx, 'nak-pool-exhausted', 'no address available');
@@ -144,9 +144,9 @@ function checkGrant(core: EngineCore, ctx: RequestContext, s: SubnetState, addre
 }
 
 /**
- * True when the address is reserved by circuit-id, the request carries no option 82 and the
- * client already holds the live lease: a unicast renewal bypasses the relay, so it cannot show
- * the circuit-id that won it the address (RFC 3046 §2.1 leaves option 82 to the relay).
+ * True when the address is reserved by circuit-id, the request carries no option 82, and the
+ * client already has the live lease. A unicast renewal bypasses the relay, so it cannot show the
+ * circuit-id that won it the address (RFC 3046 §2.1 leaves option 82 to the relay).
  */
 function isUnrecognisedOwner(ctx: RequestContext, owner: ReservationConfig, lease: Lease4 | undefined): boolean {
   if (owner.circuitId === undefined || ctx.identity.circuitId !== undefined) return false;

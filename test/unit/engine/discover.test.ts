@@ -174,7 +174,7 @@ describe.each(SHARDS)('engine: DISCOVER offer stability (%s)', (_name, shard) =>
     expect(third.reply?.yiaddr).toBe(first);
   });
 
-  it('keeps a flood from one client to one address and a few offers per second', () => {
+  it('limits a one-client flood', () => {
     // items 114, 118
     const h = new Harness(makeConfig(), shard);
     const offered = new Set<number>();
@@ -205,7 +205,7 @@ describe('engine: DISCOVER lease time and contents', () => {
     expect(readU32(option(r, 51))).toBe(expected);
   });
 
-  it('carries 53-free options 54, 51 and 1 and never 50, 55 or 57', () => {
+  it('carries 54, 51 and 1 but not 50, 55 or 57', () => {
     // item 19
     const h = new Harness();
     const r = h.send({ messageType: 1, options: [[50, u32(ip('198.18.0.120'))], [55, bytes(1, 3, 50, 55, 57)], [57, bytes(5, 220)]] });

@@ -65,7 +65,7 @@ export function reservation(extra: Partial<ReservationConfig>): ReservationConfi
   };
 }
 
-/** A subnet with Kea 2.2 defaults; `prefix` like '198.18.0.0/24'. */
+/** Builds a subnet with Kea 2.2 defaults from a prefix such as '198.18.0.0/24'. */
 export function subnet(id: number, prefix: string, extra: Partial<SubnetConfig> = {}): SubnetConfig {
   const [address, length] = prefix.split('/') as [string, string];
   const prefixLength = Number(length);
@@ -106,7 +106,7 @@ export function subnet(id: number, prefix: string, extra: Partial<SubnetConfig> 
   return { ...base, ...extra } as SubnetConfig;
 }
 
-/** The lab network: 198.18.0.0/24 on eth0 with pool .100–.199, router .1, DNS .53, domain kc.example. */
+/** Builds the lab network: 198.18.0.0/24 on eth0 with pool .100–.199, router .1, DNS .53, NTP .123, domain kc.example. */
 export function labSubnet(extra: Partial<SubnetConfig> = {}): SubnetConfig {
   return subnet(1, '198.18.0.0/24', {
     interface: 'eth0',
@@ -251,7 +251,7 @@ export function relayInfo(...subs: Array<[number, Uint8Array]>): Uint8Array {
   return Uint8Array.from(parts);
 }
 
-/** A direct broadcast from a client on eth0 of the lab network. */
+/** Builds the ingress of a direct broadcast from a client on eth0 of the lab network. */
 export function directIngress(extra: Partial<Ingress> = {}): Ingress {
   return {
     ifindex: 2,

@@ -223,7 +223,7 @@ describe('engine: reply delivery', () => {
     expect(r.delivery.port).toBe(port);
   });
 
-  it('answers the relay at its source port when it sends the RFC 8357 sub-option', () => {
+  it('uses the RFC 8357 relay port', () => {
     // item 56
     const h = new Harness(relayed());
     const r = h.send({ messageType: 1, giaddr: ip('198.18.5.1'), options: [[82, relayInfo([19, bytes(0x10, 0x43)])]] }, relayIngress({ sourcePort: 4163 }));

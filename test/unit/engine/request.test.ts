@@ -245,7 +245,7 @@ describe.each(SHARDS)('engine: REQUEST in RENEWING and REBINDING (%s)', (_name, 
     expect(h.send({ messageType: 3, chaddr: mac(5), ciaddr: ip('198.18.0.104') }, unicast).outcome).toBe('nak-address-reserved');
   });
 
-  it('naks a reserved client renewing a temporary address while its reserved one is free', () => {
+  it('naks a temporary address when the reserved one is free', () => {
     // items 38, 106
     const config = makeConfig({ subnets: [labSubnet({ reservations: [reservation({ hwAddress: mac(5), ipAddress: ip('198.18.0.50') })] })] });
     const h = new Harness(config, shard);
