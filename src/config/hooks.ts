@@ -1,6 +1,7 @@
-// hooks-libraries: nestor has the lease commands built in and implements Kea's high
-// availability itself, so those two libraries are recognised by file name and their settings
-// taken over. Any other hook library is reported, because the function it adds is missing.
+// hooks-libraries: the lease commands library and the high-availability library are recognised
+// by file name. The HA parameters are kept for the HA module; until it exists, listing the library
+// gets a warning because the server then runs alone. Any other hook library is reported, because
+// the function it adds is missing.
 
 import { basename } from 'node:path';
 
@@ -40,8 +41,9 @@ export function parseHooks(issues: Issues, list: unknown, path: string): HookSet
     } else if (name === HA) {
       if (result.haParameters !== undefined) issues.error(entryPath, `${HA} is listed twice (expected it once)`);
       result.haParameters = entry.parameters ?? {};
+      issues.warning(`${entryPath}.library`, `high availability is not implemented yet: the parameters are kept, but this server runs alone and answers every client`);
     } else {
-      issues.warning(`${entryPath}.library`, `hook library '${name}' is not supported, so what it adds is missing (nestor provides ${LEASE_CMDS} and ${HA} itself)`);
+      issues.warning(`${entryPath}.library`, `hook library '${name}' is not supported, so what it adds is missing (nestor recognises ${LEASE_CMDS} and ${HA})`);
     }
   });
   return result;

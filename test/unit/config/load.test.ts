@@ -275,7 +275,8 @@ describe('config load: nestor settings and hooks', () => {
     expect(config.hasLeaseCommands).toBe(true);
     expect(config.haParameters).toEqual({ 'high-availability': [{ mode: 'hot-standby' }] });
     expect(warnings(result)).toEqual([
-      "Dhcp4.hooks-libraries[2].library: hook library 'libdhcp_bootp.so' is not supported, so what it adds is missing (nestor provides libdhcp_lease_cmds.so and libdhcp_ha.so itself)",
+      'Dhcp4.hooks-libraries[1].library: high availability is not implemented yet: the parameters are kept, but this server runs alone and answers every client',
+      "Dhcp4.hooks-libraries[2].library: hook library 'libdhcp_bootp.so' is not supported, so what it adds is missing (nestor recognises libdhcp_lease_cmds.so and libdhcp_ha.so)",
     ]);
   });
 
