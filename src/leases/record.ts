@@ -129,7 +129,7 @@ export function encodeLease(lease: Lease4): Buffer {
  */
 export function decodeLease(address: number, record: Uint8Array): Lease4 {
   if (record[0] !== RECORD_VERSION) {
-    throw new Error(`lease ${formatIpv4(address)}: stored record has format version ${String(record[0])}, this nestor reads version ${RECORD_VERSION}`);
+    throw new Error(`lease ${formatIpv4(address)}: stored record has format version ${String(record[0])}, but this nestor reads only version ${RECORD_VERSION}: open the database with the nestor version that wrote it`);
   }
   const view = new DataView(record.buffer, record.byteOffset, record.byteLength);
   const flags = record[2] as number;

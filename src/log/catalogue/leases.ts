@@ -7,7 +7,7 @@ export const LEASES_MESSAGES: readonly MessageEntry[] = [
     id: 'LEASES_DB_OPENED',
     level: 'info',
     message: 'lease database opened',
-    help: 'The LMDB lease database was opened; count is the number of leases it holds and durationMs the time the open took.',
+    help: 'The LMDB lease database was opened. count is the number of leases it contains, and durationMs is how long the open took.',
   },
   {
     id: 'LEASES_DB_CLOSED',
