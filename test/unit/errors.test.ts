@@ -16,7 +16,7 @@ describe('error registry', () => {
   });
 
   it('registers every code docs/errors.md lists', () => {
-    const registered = new Set(Object.values(E).map((e) => e.code));
+    const registered = new Set<string>(Object.values(E).map((e) => e.code));
     for (const code of documentedCodes()) expect(registered.has(code), code).toBe(true);
   });
 
