@@ -19,7 +19,8 @@ function parseStatistics(report: string): Record<string, { sent: number; receive
   return result;
 }
 
-describe.skipIf(skip)('relay path: perfdhcp with 2,000 clients', () => {
+// The same run with the main thread alone, one worker and two workers (two shards by RFC 3074 hash).
+describe.skipIf(skip).each([0, 1, 2])('relay path: perfdhcp with 2,000 clients, %i workers', (workers) => {
   let lab: Lab;
   let configPath: string;
   let server: Awaited<ReturnType<typeof startNestor>>;
@@ -28,7 +29,7 @@ describe.skipIf(skip)('relay path: perfdhcp with 2,000 clients', () => {
 
   beforeAll(async () => {
     requireProgram('/usr/sbin/perfdhcp', 'kea-admin');
-    lab = new Lab('pf');
+    lab = new Lab(`pf${workers}`);
     nsServer = lab.addNamespace('srv');
     nsClient = lab.addNamespace('cli');
     lab.link(nsServer, 'eth0', nsClient, 'eth0');
@@ -44,6 +45,7 @@ describe.skipIf(skip)('relay path: perfdhcp with 2,000 clients', () => {
           relay: { 'ip-addresses': ['198.18.0.10'] },
           'option-data': [{ name: 'routers', data: '198.19.0.1' }],
         }],
+        nestor: { workers },
       },
     });
     server = await startNestor(lab, nsServer, configPath);
