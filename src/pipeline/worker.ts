@@ -4,12 +4,11 @@
 
 import { workerData } from 'node:worker_threads';
 
-import pino from 'pino';
-
 import { loadConfig } from '../config/load.js';
 import { Engine } from '../engine/engine.js';
 import { openLeaseStore } from '../leases/lmdb-store.js';
 import { setRootLogger } from '../log/logger.js';
+import { createServerLogger } from '../log/setup.js';
 import { BatchProcessor } from './process.js';
 import type { ResultBatch, WorkBatch } from './batch.js';
 
@@ -22,14 +21,15 @@ export interface WorkerSetup {
 }
 
 function createProcessor(setup: WorkerSetup): BatchProcessor {
-  const log = pino({ level: setup.logLevel, base: { name: 'nestor', worker: setup.shardIndex } });
-  setRootLogger(log);
-
   const { config, issues } = loadConfig(setup.configPath);
   if (!config) {
     const first = issues.find((i) => i.severity === 'error');
     throw new Error(`worker ${setup.shardIndex}: configuration no longer loads: ${first?.path}: ${first?.message}`);
   }
+
+  // Same output and level as the main thread, so every line of the process lands in one place.
+  const log = createServerLogger(config.loggers, setup.logLevel).child({ worker: setup.shardIndex });
+  setRootLogger(log);
   const store = openLeaseStore({ path: config.leaseDatabase.path, mapSizeBytes: config.nestor.lmdbMapSizeBytes, log });
   const engine = new Engine(config, {
     log,
