@@ -8,10 +8,10 @@ import { ipToString } from './codec/addr.js';
 import { loadConfig } from './config/load.js';
 import type { ServerConfig } from './config/types.js';
 import { Engine } from './engine/engine.js';
-import { DeliveryKind } from './engine/types.js';
 import { nestorError } from './errors.js';
 import { resolveListenInterfaces } from './io/listen.js';
 import type { ListenInterface } from './io/listen.js';
+import { Egress } from './io/egress.js';
 import { UdpBatchSocket } from './io/udp.js';
 import {
   META_WORDS, RX_BUCKET, RX_DST_ADDR, RX_FLAG_TRUNCATED, RX_FLAGS, RX_IFINDEX, RX_LENGTH, RX_OFFSET, RX_SRC_ADDR, RX_SRC_PORT,
@@ -23,7 +23,6 @@ import { createServerLogger } from './log/setup.js';
 import { logMessage, setRootLogger } from './log/logger.js';
 import { Dispatcher, defaultWorkerCount } from './pipeline/dispatcher.js';
 import type { IncomingPacket } from './pipeline/dispatcher.js';
-import { R_DELIVERY, R_DST_ADDR, RESULT_STRIDE } from './pipeline/batch.js';
 import type { ResultBatch } from './pipeline/batch.js';
 import { BatchProcessor } from './pipeline/process.js';
 
@@ -45,15 +44,13 @@ export interface ServerStats {
   received: number;
   truncated: number;
   droppedQueueFull: number;
-  sent: number;
-  sendErrors: number;
   commitFailures: number;
   outcomes: Record<string, number>;
 }
 
 export class Server {
   readonly stats: ServerStats = {
-    received: 0, truncated: 0, droppedQueueFull: 0, sent: 0, sendErrors: 0, commitFailures: 0, outcomes: {},
+    received: 0, truncated: 0, droppedQueueFull: 0, commitFailures: 0, outcomes: {},
   };
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly packet: IncomingPacket = {
@@ -70,6 +67,7 @@ export class Server {
     private readonly listeners: ListenInterface[],
     private readonly sockets: Map<number, UdpBatchSocket>,
     private readonly dispatcher: Dispatcher,
+    private readonly egress: Egress,
     readonly workers: number,
   ) {}
 
@@ -116,7 +114,8 @@ export class Server {
       onResult: (result) => server?.sendResult(result),
       log,
     });
-    server = new Server(config, log, store, engine, listeners, sockets, dispatcher, workers);
+    const egress = new Egress(sockets, new Map());
+    server = new Server(config, log, store, engine, listeners, sockets, dispatcher, egress, workers);
     server.begin();
     return server;
   }
@@ -178,24 +177,7 @@ export class Server {
     }
     if (result.count === 0) return;
 
-    // UDP sockets cannot address a MAC without ARP, so YIADDR delivery falls back to broadcast
-    // (RFC 2131 §4.1 allows broadcast when unicast to the client is not possible).
-    for (let i = 0; i < result.count; i++) {
-      const row = i * RESULT_STRIDE;
-      if (result.meta[row + R_DELIVERY] === DeliveryKind.YIADDR) result.meta[row + R_DST_ADDR] = BROADCAST;
-    }
-
-    const socket = this.sockets.size === 1 ? this.sockets.values().next().value : undefined;
-    if (socket) {
-      this.countSend(socket.send(result));
-      return;
-    }
-    for (const [ifindex, s] of this.sockets) this.countSend(s.send(filterByIfindex(result, ifindex)));
-  }
-
-  private countSend(sent: number): void {
-    if (sent < 0) this.stats.sendErrors++;
-    else this.stats.sent += sent;
+    this.egress.send(result);
   }
 
   private reclaim(): void {
@@ -210,7 +192,7 @@ export class Server {
   }
 
   private logSummary(): void {
-    logMessage(this.log, 'SERVER_COUNTERS', { ...this.stats, ...this.dispatcher.counters });
+    logMessage(this.log, 'SERVER_COUNTERS', { ...this.stats, ...this.dispatcher.counters, ...this.egress.counters });
   }
 
   /** Stop receiving, finish in-flight batches, close workers and the store. */
@@ -221,18 +203,6 @@ export class Server {
     for (const s of this.sockets.values()) s.close();
     await this.dispatcher.close();
     await this.store.close();
-    logMessage(this.log, 'SERVER_STOPPED', { ...this.stats });
+    logMessage(this.log, 'SERVER_STOPPED', { ...this.stats, ...this.egress.counters });
   }
-}
-
-function filterByIfindex(result: ResultBatch, ifindex: number): ResultBatch {
-  const meta = new Uint32Array(result.meta.length);
-  let count = 0;
-  for (let i = 0; i < result.count; i++) {
-    const row = i * RESULT_STRIDE;
-    if (result.meta[row + 5] !== ifindex) continue;
-    meta.set(result.meta.subarray(row, row + RESULT_STRIDE), count * RESULT_STRIDE);
-    count++;
-  }
-  return { ...result, count, meta };
 }

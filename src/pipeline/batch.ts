@@ -14,7 +14,9 @@
 //   word 7 BUCKET      RFC 3074 hash of the client key (0xffff: no key)
 //
 // Result meta, RESULT_STRIDE uint32 words per reply:
-//   word 0 OFFSET, 1 LENGTH, 2 DST_ADDR, 3 DST_PORT, 4 SRC_ADDR, 5 IFINDEX, 6 DELIVERY (DeliveryKind), 7 reserved
+//   word 0 OFFSET, 1 LENGTH, 2 DST_ADDR, 3 DST_PORT, 4 SRC_ADDR, 5 IFINDEX, 6 DELIVERY (DeliveryKind),
+//   word 7 DST_MAC_HI (first 2 bytes of the destination MAC), 8 DST_MAC_LO (last 4 bytes), 9 reserved.
+//   The MAC words are set for YIADDR (the client's chaddr) and BROADCAST (ff:ff:ff:ff:ff:ff) delivery.
 
 import type { LeaseChange } from '../engine/types.js';
 
@@ -28,7 +30,7 @@ export const W_IFINDEX = 5;
 export const W_LOCAL_ADDR = 6;
 export const W_BUCKET = 7;
 
-export const RESULT_STRIDE = 8;
+export const RESULT_STRIDE = 10;
 export const R_OFFSET = 0;
 export const R_LENGTH = 1;
 export const R_DST_ADDR = 2;
@@ -36,6 +38,8 @@ export const R_DST_PORT = 3;
 export const R_SRC_ADDR = 4;
 export const R_IFINDEX = 5;
 export const R_DELIVERY = 6;
+export const R_DST_MAC_HI = 7;
+export const R_DST_MAC_LO = 8;
 
 /** Largest reply we ever encode: an Ethernet MTU's worth of IP payload. */
 export const MAX_REPLY_BYTES = 1472;

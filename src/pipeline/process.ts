@@ -16,7 +16,7 @@ import type { LeaseStore, LeaseWriter } from '../leases/types.js';
 import { logMessage } from '../log/logger.js';
 import { NestorError } from '../errors.js';
 import {
-  MAX_REPLY_BYTES, RESULT_STRIDE, R_DELIVERY, R_DST_ADDR, R_DST_PORT, R_IFINDEX, R_LENGTH, R_OFFSET,
+  MAX_REPLY_BYTES, RESULT_STRIDE, R_DELIVERY, R_DST_ADDR, R_DST_MAC_HI, R_DST_MAC_LO, R_DST_PORT, R_IFINDEX, R_LENGTH, R_OFFSET,
   R_SRC_ADDR, W_DST_ADDR, W_IFINDEX, W_LENGTH, W_LOCAL_ADDR, W_OFFSET, W_SRC_ADDR, W_SRC_PORT, WORK_STRIDE,
 } from './batch.js';
 import type { ResultBatch, WorkBatch } from './batch.js';
@@ -81,6 +81,7 @@ export class BatchProcessor {
           meta[out + R_SRC_ADDR] = batch.meta[row + W_LOCAL_ADDR];
           meta[out + R_IFINDEX] = batch.meta[row + W_IFINDEX];
           meta[out + R_DELIVERY] = this.result.delivery.kind;
+          this.writeDestinationMac(meta, out);
           used += length;
           replies++;
         }
@@ -93,6 +94,24 @@ export class BatchProcessor {
     }
 
     return { count: replies, data, meta, changes: changes.slice(), outcomes, error: undefined };
+  }
+
+  /** Destination MAC for link-layer delivery: the client's chaddr for YIADDR, all ones for BROADCAST. */
+  private writeDestinationMac(meta: Uint32Array, out: number): void {
+    const kind = this.result.delivery.kind;
+    if (kind === DeliveryKind.BROADCAST) {
+      meta[out + R_DST_MAC_HI] = 0xffff;
+      meta[out + R_DST_MAC_LO] = 0xffffffff;
+      return;
+    }
+    const chaddr = this.view.chaddr();
+    if (kind !== DeliveryKind.YIADDR || chaddr.length !== 6) {
+      meta[out + R_DST_MAC_HI] = 0;
+      meta[out + R_DST_MAC_LO] = 0;
+      return;
+    }
+    meta[out + R_DST_MAC_HI] = (chaddr[0] << 8) | chaddr[1];
+    meta[out + R_DST_MAC_LO] = ((chaddr[2] << 24) | (chaddr[3] << 16) | (chaddr[4] << 8) | chaddr[5]) >>> 0;
   }
 
   private decide(batch: WorkBatch, row: number, tx: LeaseWriter): string {
