@@ -43,6 +43,7 @@ export const E = {
   NATIVE_SOCKET: { code: 'NESTOR_ERR_NATIVE_SOCKET', cls: NativeError },
   LEASES_OPEN: { code: 'NESTOR_ERR_LEASES_OPEN', cls: LeaseStoreError },
   LEASES_WRITE: { code: 'NESTOR_ERR_LEASES_WRITE', cls: LeaseStoreError },
+  SERVER_RUNNING: { code: 'NESTOR_ERR_SERVER_RUNNING', cls: NestorError },
   CLI_USAGE: { code: 'NESTOR_ERR_CLI_USAGE', cls: CliError },
 } as const satisfies Record<string, { code: string; cls: ErrorClass }>;
 

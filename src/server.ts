@@ -21,6 +21,7 @@ import { openLeaseStore } from './leases/lmdb-store.js';
 import type { LeaseStore } from './leases/types.js';
 import { createServerLogger } from './log/setup.js';
 import { logMessage, setRootLogger } from './log/logger.js';
+import { ServerLock } from './server-lock.js';
 import { Dispatcher, defaultWorkerCount } from './pipeline/dispatcher.js';
 import type { IncomingPacket } from './pipeline/dispatcher.js';
 import type { ResultBatch } from './pipeline/batch.js';
@@ -63,6 +64,7 @@ export class Server {
     readonly config: ServerConfig,
     readonly log: Logger,
     readonly store: LeaseStore,
+    private readonly lock: ServerLock,
     private readonly engine: Engine,
     private readonly listeners: ListenInterface[],
     private readonly sockets: Map<number, UdpBatchSocket>,
@@ -89,7 +91,14 @@ export class Server {
     if (config.socketType === 'raw') logMessage(log, 'SERVER_RAW_NOT_YET', {});
     const serverAddresses = listeners.map((l) => l.address);
 
-    const store = openLeaseStore({ path: config.leaseDatabase.path, mapSizeBytes: config.nestor.lmdbMapSizeBytes, log });
+    const lock = ServerLock.acquire(config.leaseDatabase.path);
+    let store: LeaseStore;
+    try {
+      store = openLeaseStore({ path: config.leaseDatabase.path, mapSizeBytes: config.nestor.lmdbMapSizeBytes, log });
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
     const engine = new Engine(config, { log, serverAddresses });
     const workers = opts.workers ?? config.nestor.workers ?? defaultWorkerCount();
 
@@ -101,6 +110,7 @@ export class Server {
     } catch (err) {
       for (const s of sockets.values()) s.close();
       await store.close();
+      lock.release();
       throw err;
     }
 
@@ -115,7 +125,7 @@ export class Server {
       log,
     });
     const egress = new Egress(sockets, new Map());
-    server = new Server(config, log, store, engine, listeners, sockets, dispatcher, egress, workers);
+    server = new Server(config, log, store, lock, engine, listeners, sockets, dispatcher, egress, workers);
     server.begin();
     return server;
   }
@@ -203,6 +213,7 @@ export class Server {
     for (const s of this.sockets.values()) s.close();
     await this.dispatcher.close();
     await this.store.close();
+    this.lock.release();
     logMessage(this.log, 'SERVER_STOPPED', { ...this.stats, ...this.egress.counters });
   }
 }

@@ -23,7 +23,8 @@ export async function runLeasesList(argv: string[]): Promise<number> {
   const { config, issues } = loadConfig(values.config);
   if (!config) {
     const first = issues.find((i) => i.severity === 'error');
-    throw nestorError('CONFIG_INVALID', `${values.config}: ${first?.path}: ${first?.message} (run 'nestor config check ${values.config}')`);
+    const where = first?.path.startsWith(values.config) ? first.path : `${values.config}: ${first?.path}`;
+    throw nestorError('CONFIG_INVALID', `${where}: ${first?.message} (run 'nestor config check ${values.config}')`);
   }
 
   const store = openLeaseStore({ path: config.leaseDatabase.path, readOnly: true });
@@ -53,10 +54,16 @@ export async function runLeasesList(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** Kea's state name, with 'expired' for a default-state lease past its expiry that is not reclaimed yet. */
+function stateName(lease: Lease4, expiry: number): string {
+  if (lease.state === 0 && expiry < Date.now() / 1000) return 'expired';
+  return STATE_NAMES[lease.state] ?? String(lease.state);
+}
+
 function formatRow(lease: Lease4): string {
   const expiry = leaseExpiry(lease);
   const expires = expiry >= 0xffffffff ? 'never' : new Date(expiry * 1000).toISOString().replace('T', ' ').slice(0, 19);
   return `${ipToString(lease.address).padEnd(16)}${macToString(lease.hwAddress).padEnd(19)}` +
     `${(lease.clientId ? hexToString(lease.clientId) : '-').padEnd(24)}${String(lease.subnetId).padEnd(8)}` +
-    `${expires.padEnd(22)}${(STATE_NAMES[lease.state] ?? String(lease.state)).padEnd(18)}${lease.hostname}\n`;
+    `${expires.padEnd(22)}${stateName(lease, expiry).padEnd(18)}${lease.hostname}\n`;
 }

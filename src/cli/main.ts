@@ -18,6 +18,9 @@ export const EXIT_USAGE = 2;
 /** Run the CLI with argv (without node and script); resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command !== undefined && command in HELP && command !== 'main' && (rest.includes('--help') || rest.includes('-h'))) {
+    return printHelp(command);
+  }
   try {
     switch (command) {
       case undefined:
@@ -42,10 +45,11 @@ export async function main(argv: string[]): Promise<number> {
       case 'demo':
         return await runDemo(rest);
       default:
+        if (command.startsWith('-')) throw new CliError('NESTOR_ERR_CLI_USAGE', `unknown option '${command}'`);
         throw new CliError('NESTOR_ERR_CLI_USAGE', `unknown command '${command}'`);
     }
   } catch (err) {
-    return reportError(err);
+    return reportError(err, command);
   }
 }
 
@@ -60,9 +64,10 @@ function printHelp(topic: string | undefined): number {
 }
 
 /** Print an error the way an operator needs it and choose the exit code. */
-export function reportError(err: unknown): number {
+export function reportError(err: unknown, command?: string): number {
+  const usage = commandUsage(command);
   if (err instanceof CliError) {
-    process.stderr.write(`nestor: ${err.message}\n${USAGE}`);
+    process.stderr.write(`nestor: ${err.message}\n${usage}`);
     return EXIT_USAGE;
   }
   if (err instanceof NestorError) {
@@ -70,11 +75,21 @@ export function reportError(err: unknown): number {
     return EXIT_FAILURE;
   }
   if (err instanceof TypeError && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-    process.stderr.write(`nestor: ${err.message}\n${USAGE}`);
+    // Node's parser messages start with a capital and end with a hint; keep the first sentence in our style.
+    const text = err.message.split(/\.(?:\s|$)/)[0];
+    process.stderr.write(`nestor: ${command ?? ''}: ${text.charAt(0).toLowerCase()}${text.slice(1)}\n${usage}`);
     return EXIT_USAGE;
   }
   process.stderr.write(`nestor: internal error: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
   return EXIT_FAILURE;
+}
+
+/** The usage lines of a command's help, or the general usage line. */
+function commandUsage(command: string | undefined): string {
+  const help = command === undefined ? undefined : HELP[command as keyof typeof HELP];
+  if (help === undefined || command === 'main') return USAGE;
+  const usageLines = help.split('\n\n')[0];
+  return `${usageLines}\n(nestor help ${command} for details)\n`;
 }
 
 function packageVersion(): string {

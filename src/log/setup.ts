@@ -12,12 +12,16 @@ import type { LoggerConfig } from '../config/types.js';
 
 const LEVEL_ORDER = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
-/** Pick the level and destination for the server from the configured loggers; stdout at info by default. */
-export function createServerLogger(loggers: readonly LoggerConfig[], overrideLevel?: string): Logger {
+/**
+ * Pick the level and destination for the server from the configured loggers; stdout at info by
+ * default. Worker threads pass sync: true because Piscina parks an idle worker in Atomics.wait, so
+ * an asynchronous destination there would not flush until the next task, or never.
+ */
+export function createServerLogger(loggers: readonly LoggerConfig[], overrideLevel?: string, sync = false): Logger {
   const relevant = loggers.filter((l) => l.name === 'kea-dhcp4' || l.name.startsWith('kea-dhcp4.') || l.name === 'nestor');
   const level = overrideLevel ?? mostVerbose(relevant.map((l) => l.level)) ?? 'info';
   const output = relevant[0]?.outputs[0] ?? 'stdout';
-  return pino({ level, base: { name: 'nestor' }, timestamp: pino.stdTimeFunctions.isoTime }, destinationFor(output));
+  return pino({ level, base: { name: 'nestor' }, timestamp: pino.stdTimeFunctions.isoTime }, destinationFor(output, sync));
 }
 
 function mostVerbose(levels: readonly string[]): string | undefined {
@@ -29,9 +33,9 @@ function mostVerbose(levels: readonly string[]): string | undefined {
   return best === undefined ? undefined : LEVEL_ORDER[best];
 }
 
-function destinationFor(output: string): pino.DestinationStream {
-  if (output === 'stdout' || output === 'syslog') return pino.destination({ dest: 1, sync: false });
-  if (output === 'stderr') return pino.destination({ dest: 2, sync: false });
+function destinationFor(output: string, sync: boolean): pino.DestinationStream {
+  if (output === 'stdout' || output === 'syslog') return pino.destination({ dest: 1, sync });
+  if (output === 'stderr') return pino.destination({ dest: 2, sync });
   mkdirSync(dirname(output), { recursive: true });
-  return pino.destination({ dest: output, sync: false, mkdir: true });
+  return pino.destination({ dest: output, sync, mkdir: true });
 }

@@ -28,7 +28,7 @@ function createProcessor(setup: WorkerSetup): BatchProcessor {
   }
 
   // Same output and level as the main thread, so every line of the process lands in one place.
-  const log = createServerLogger(config.loggers, setup.logLevel).child({ worker: setup.shardIndex });
+  const log = createServerLogger(config.loggers, setup.logLevel, true).child({ worker: setup.shardIndex });
   setRootLogger(log);
   const store = openLeaseStore({ path: config.leaseDatabase.path, mapSizeBytes: config.nestor.lmdbMapSizeBytes, log });
   const engine = new Engine(config, {
