@@ -6,6 +6,9 @@
         "native/addon.cc",
         "native/hash.cc",
         "native/poll.cc",
+        "native/raw_open.cc",
+        "native/raw_rx.cc",
+        "native/raw_tx.cc",
         "native/udp.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -1,6 +1,7 @@
 // Readiness callbacks with uv_poll_t on the event loop of the environment that calls pollStart
 // (napi_get_uv_event_loop), so the callback always runs on that environment's JS thread. No other
-// thread touches napi_env. The JS callback takes no arguments and drains the socket with udpRecv.
+// thread touches napi_env. The JS callback gets one argument, the libuv status (0, or a negative
+// errno after which libuv has stopped watching), and drains the socket with udpRecv or rawRecv.
 // libuv polls level-triggered, so a socket left readable fires again on the next loop turn.
 //
 // Each environment (main thread or worker) has its own registry of watches, keyed by small
@@ -61,14 +62,15 @@ void CloseWatch(Watch* watch) {
   uv_close(reinterpret_cast<uv_handle_t*>(&watch->handle), OnClosed);
 }
 
-void OnReadable(uv_poll_t* handle, int /* status */, int /* events */) {
-  // On a poll error (status < 0) the callback still runs: the next udpRecv returns the error.
+void OnReadable(uv_poll_t* handle, int status, int /* events */) {
+  // On a poll error (status < 0, for example a packet socket whose interface went down) libuv
+  // has stopped the watch; the callback still runs, and the next receive call returns the error.
   Watch* watch = static_cast<Watch*>(handle->data);
   Napi::Env env(watch->env);
   Napi::HandleScope scope(env);
 
   // MakeCallback runs queued microtasks and process.nextTick work after the callback returns.
-  watch->callback.MakeCallback(env.Global(), {});
+  watch->callback.MakeCallback(env.Global(), {Napi::Number::New(env, status)});
   if (env.IsExceptionPending()) {
     Napi::Error error = env.GetAndClearPendingException();
     napi_fatal_exception(env, error.Value());  // reported like any uncaught exception

@@ -1,7 +1,7 @@
 // Batched UDP receive and send for the relay path: one recvmmsg or sendmmsg per call, datagrams in
-// fixed slots of one caller-owned buffer, one meta record of 8 uint32 words per datagram.
+// fixed slots of one caller-owned buffer, one meta record of 12 uint32 words per datagram.
 //
-// Receive meta (udpRecv writes it; 32 bytes per datagram; addresses in host byte order):
+// Receive meta (udpRecv writes it; 48 bytes per datagram; addresses in host byte order):
 //
 //   word  byte  name      content
 //   0     0     OFFSET    start of the datagram in data (slot index × slotSize)
@@ -12,8 +12,9 @@
 //   5     20    IFINDEX   receiving interface index from IP_PKTINFO; 0 when missing
 //   6     24    BUCKET    RFC 3074 hash 0-255 of the load-balancing key, 0xffff for no key
 //   7     28    FLAGS     bit 0: truncated (the datagram was longer than slotSize)
+//   8-11  32    0         source MAC and VLAN words of the AF_PACKET path (raw_rx.cc)
 //
-// Send meta (udpSend reads it; 32 bytes per datagram):
+// Send meta (udpSend reads it; 48 bytes per datagram):
 //
 //   word  byte  name      content
 //   0     0     OFFSET    start of the datagram in data
@@ -22,7 +23,8 @@
 //   3     12    DST_PORT  UDP destination port
 //   4     16    SRC_ADDR  source address through IP_PKTINFO ipi_spec_dst; 0 lets the kernel choose
 //   5     20    IFINDEX   outgoing interface through IP_PKTINFO ipi_ifindex; 0 for any
-//   6-7   24    reserved  write 0
+//   6-11  24    ignored   source port and link words of the AF_PACKET path (raw_tx.cc); the
+//                           source port is the port the socket is bound to
 //
 // The word indexes are in meta.h and src/io/batch.ts.
 
@@ -237,6 +239,10 @@ Napi::Value UdpRecv(const Napi::CallbackInfo& info) {
     ReadPacketInfo(&header, record);
     record[kRxBucket] = PacketBucket(data.data + record[kRxOffset], record[kRxLength]);
     record[kRxFlags] = (header.msg_flags & MSG_TRUNC) ? kRxFlagTruncated : 0;
+    record[kRxSrcMacHi] = 0;
+    record[kRxSrcMacLo] = 0;
+    record[kRxVlan] = 0;
+    record[kRxReserved] = 0;
   }
   return Result(env, received);
 }

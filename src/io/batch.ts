@@ -1,9 +1,10 @@
-// Batch types and meta layouts shared by the native addon (native/meta.h, byte table atop
-// native/udp.cc) and the TypeScript side. A batch is one byte buffer plus 8 uint32 meta words per
-// datagram; addresses are IPv4 in host byte order.
+// Batch types and meta layouts shared by the native addon (native/meta.h, byte tables atop
+// native/udp.cc, native/raw_rx.cc and native/raw_tx.cc) and the TypeScript side. A batch is one
+// byte buffer plus 12 uint32 meta words per datagram; addresses are IPv4 in host byte order. UDP
+// sockets and AF_PACKET sockets fill the same layout; words a path has no value for are 0.
 
 /** uint32 words per datagram in receive and send meta. */
-export const META_WORDS = 8;
+export const META_WORDS = 12;
 
 /** Receive meta: start of the datagram in data. */
 export const RX_OFFSET = 0;
@@ -19,8 +20,24 @@ export const RX_IFINDEX = 5;
 export const RX_BUCKET = 6;
 /** Receive meta: RX_FLAG_* bits. */
 export const RX_FLAGS = 7;
-/** The datagram was longer than its slot and was cut. */
+/** Receive meta: Ethernet source MAC bytes 0-1 (byte 0 in bits 8-15); 0 on the UDP path. */
+export const RX_SRC_MAC_HI = 8;
+/** Receive meta: Ethernet source MAC bytes 2-5 (byte 2 in bits 24-31); 0 on the UDP path. */
+export const RX_SRC_MAC_LO = 9;
+/** Receive meta: VLAN_PRESENT | tag control information for an 802.1Q-tagged frame, else 0. */
+export const RX_VLAN = 10;
+/** The datagram was longer than its slot (or than the ring frame) and was cut. */
 export const RX_FLAG_TRUNCATED = 1;
+/** The datagram came from an AF_PACKET socket, so RX_SRC_MAC_* and RX_VLAN are filled in. */
+export const RX_FLAG_RAW = 2;
+/**
+ * The UDP checksum was not checked: the sender set none (0), the frame came from this host with
+ * the checksum left to the hardware, or the ring frame cut the datagram.
+ */
+export const RX_FLAG_CHECKSUM_UNVERIFIED = 4;
+
+/** Bit 16 of RX_VLAN and TX_VLAN: the frame carries (or gets) an 802.1Q tag; bits 0-15 are the tag. */
+export const VLAN_PRESENT = 0x10000;
 
 /** Send meta: start of the datagram in data. */
 export const TX_OFFSET = 0;
@@ -29,8 +46,36 @@ export const TX_DST_ADDR = 2;
 export const TX_DST_PORT = 3;
 /** Send meta: source address through IP_PKTINFO; 0 lets the kernel choose. */
 export const TX_SRC_ADDR = 4;
-/** Send meta: outgoing interface index through IP_PKTINFO; 0 for any. Words 6 and 7 are reserved. */
+/** Send meta: outgoing interface index through IP_PKTINFO; 0 for any. AF_PACKET sockets ignore it. */
 export const TX_IFINDEX = 5;
+/** Send meta: UDP source port of an AF_PACKET frame (67); UDP sockets send from their bound port. */
+export const TX_SRC_PORT = 6;
+/** Send meta: destination MAC bytes 0-1 of an AF_PACKET frame (byte 0 in bits 8-15). */
+export const TX_DST_MAC_HI = 8;
+/** Send meta: destination MAC bytes 2-5 of an AF_PACKET frame (byte 2 in bits 24-31). */
+export const TX_DST_MAC_LO = 9;
+/** Send meta: VLAN_PRESENT | tag control information to add an 802.1Q tag, else 0 (AF_PACKET only). */
+export const TX_VLAN = 10;
+
+/** MAC_HI and MAC_LO words of ff:ff:ff:ff:ff:ff. */
+export const MAC_BROADCAST_HI = 0xffff;
+export const MAC_BROADCAST_LO = 0xffffffff;
+
+/** Returns the MAC_HI word (bytes 0-1) of the MAC address at bytes[offset, offset + 6). */
+export function macHi(bytes: Uint8Array, offset = 0): number {
+  return (bytes[offset]! << 8) | bytes[offset + 1]!;
+}
+
+/** Returns the MAC_LO word (bytes 2-5) of the MAC address at bytes[offset, offset + 6). */
+export function macLo(bytes: Uint8Array, offset = 0): number {
+  return ((bytes[offset + 2]! << 24) | (bytes[offset + 3]! << 16) | (bytes[offset + 4]! << 8) | bytes[offset + 5]!) >>> 0;
+}
+
+/** Formats MAC_HI and MAC_LO words as aa:bb:cc:dd:ee:ff. */
+export function formatMac(hi: number, lo: number): string {
+  const bytes = [hi >>> 8, hi & 0xff, lo >>> 24, (lo >>> 16) & 0xff, (lo >>> 8) & 0xff, lo & 0xff];
+  return bytes.map((b) => b.toString(16).padStart(2, '0')).join(':');
+}
 
 /** Bucket of a packet without a load-balancing key (no client identifier and hlen 0, or malformed). */
 export const BUCKET_NO_KEY = 0xffff;
@@ -38,7 +83,7 @@ export const BUCKET_NO_KEY = 0xffff;
 /** Largest number of datagrams one native receive or send call handles (kMaxBatch in native/meta.h). */
 export const MAX_BATCH = 1024;
 
-/** Received datagrams: datagram i is data[meta[i*8+RX_OFFSET], +meta[i*8+RX_LENGTH]). */
+/** Received datagrams: datagram i is data[meta[i*META_WORDS+RX_OFFSET], +meta[i*META_WORDS+RX_LENGTH]). */
 export interface RxBatch {
   count: number;
   data: Uint8Array;
@@ -60,8 +105,8 @@ export interface TxReservation {
 
 /**
  * Builds a TxBatch in reused buffers so callers encode replies straight into the send buffer:
- * reset(), then per datagram reserve(maxLen), write, commit(len, ...). The builder is itself the
- * TxBatch to pass to UdpBatchSocket.send.
+ * reset(), then per datagram reserve(maxLen), write, commit(len, ...) or commitFrame(len, ...).
+ * The builder is itself the TxBatch to pass to UdpBatchSocket.send or RawPacketSocket.send.
  */
 export class TxBatchBuilder implements TxBatch {
   count = 0;
@@ -104,25 +149,53 @@ export class TxBatchBuilder implements TxBatch {
     return this.reservation;
   }
 
-  /** Adds the datagram written at the last reservation, len bytes long. */
+  /** Adds the datagram written at the last reservation, len bytes long, for a UDP socket. */
   commit(len: number, dstAddr: number, dstPort: number, srcAddr: number, ifindex: number): void {
+    const base = this.commitCommon(len, dstAddr, dstPort, srcAddr);
+    this.meta[base + TX_IFINDEX] = ifindex;
+  }
+
+  /**
+   * Adds the datagram written at the last reservation, len bytes long, for an AF_PACKET socket:
+   * the frame goes to the MAC address given by dstMacHi and dstMacLo (see macHi and macLo), tagged
+   * when vlan has VLAN_PRESENT set.
+   */
+  commitFrame(
+    len: number,
+    dstAddr: number,
+    dstPort: number,
+    srcAddr: number,
+    srcPort: number,
+    dstMacHi: number,
+    dstMacLo: number,
+    vlan: number,
+  ): void {
+    const base = this.commitCommon(len, dstAddr, dstPort, srcAddr);
+    this.meta[base + TX_SRC_PORT] = srcPort;
+    this.meta[base + TX_DST_MAC_HI] = dstMacHi;
+    this.meta[base + TX_DST_MAC_LO] = dstMacLo >>> 0;
+    this.meta[base + TX_VLAN] = vlan;
+  }
+
+  // Checks the reservation, writes the words both socket kinds read and zeroes the others.
+  // Returns the record's first word index.
+  private commitCommon(len: number, dstAddr: number, dstPort: number, srcAddr: number): number {
     if (this.reservedBytes < 0) throw new RangeError('TxBatchBuilder.commit called without reserve');
     if (len < 0 || len > this.reservedBytes) {
       throw new RangeError(`TxBatchBuilder.commit length ${len} exceeds the reserved ${this.reservedBytes} bytes`);
     }
 
     const base = this.count * META_WORDS;
+    this.meta.fill(0, base, base + META_WORDS);
     this.meta[base + TX_OFFSET] = this.used;
     this.meta[base + TX_LENGTH] = len;
     this.meta[base + TX_DST_ADDR] = dstAddr >>> 0;
     this.meta[base + TX_DST_PORT] = dstPort;
     this.meta[base + TX_SRC_ADDR] = srcAddr >>> 0;
-    this.meta[base + TX_IFINDEX] = ifindex;
-    this.meta[base + 6] = 0;
-    this.meta[base + 7] = 0;
 
     this.count += 1;
     this.used += len;
     this.reservedBytes = -1;
+    return base;
   }
 }

@@ -22,8 +22,36 @@ export interface NativeAddon {
   udpRecv(fd: number, data: Uint8Array, slotSize: number, meta: Uint32Array, max: number): number;
   /** Sends count datagrams described by send meta; datagrams sent or -errno. */
   udpSend(fd: number, data: Uint8Array, meta: Uint32Array, count: number): number;
-  /** Calls onReadable on this thread whenever fd is readable; watch id or -errno. */
-  pollStart(fd: number, onReadable: () => void): number;
+  /**
+   * Opens an AF_PACKET socket on ifname with a TPACKET_V3 receive ring of blockCount blocks of
+   * blockBytes, frames of frameBytes and a block timeout in ms. Bit 0 of flags accepts
+   * 802.1Q-tagged frames. Returns a handle (>= 0) or -errno.
+   */
+  rawOpen(
+    ifname: string,
+    blockBytes: number,
+    blockCount: number,
+    frameBytes: number,
+    blockTimeoutMs: number,
+    flags: number,
+  ): number;
+  /** File descriptor of a raw socket handle (for pollStart), or -EBADF. */
+  rawFd(handle: number): number;
+  /** Closes a raw socket handle; 0 or -EBADF. Stop its poll watch first. */
+  rawClose(handle: number): number;
+  /** Writes the RAW_COUNTER_* counters into out; the counter count or -errno. */
+  rawStats(handle: number, out: Float64Array): number;
+  /** Writes ifindex, MTU, MAC bytes 0-1 and MAC bytes 2-5 into out; 4 or -errno. */
+  rawInfo(handle: number, out: Uint32Array): number;
+  /** Reads up to max datagrams from the ring into slots; count, 0 when none waits, or -errno. */
+  rawRecv(handle: number, data: Uint8Array, slotSize: number, meta: Uint32Array, max: number): number;
+  /** Builds and sends count Ethernet/IPv4/UDP frames described by send meta; frames sent or -errno. */
+  rawSend(handle: number, data: Uint8Array, meta: Uint32Array, count: number): number;
+  /**
+   * Calls onReadable on this thread whenever fd is readable, with the libuv status: 0, or a
+   * negative errno after which the watch has stopped. Returns a watch id or -errno.
+   */
+  pollStart(fd: number, onReadable: (status: number) => void): number;
   pollStop(id: number): void;
   closeFd(fd: number): number;
 }
@@ -102,6 +130,22 @@ const SOCKET_ERRNO_HINTS: Readonly<Record<string, string>> = {
   EINVAL: 'the native addon rejected an argument; this is a bug in nestor, please report it',
 };
 
+// Operator hints for AF_PACKET sockets; other errno values use SOCKET_ERRNO_HINTS.
+const RAW_PERMISSION_HINT =
+  'raw sockets need root or CAP_NET_RAW; run as root, grant CAP_NET_RAW ' +
+  "(setcap cap_net_raw,cap_net_bind_service+ep $(which node)), or use dhcp-socket-type 'udp'";
+const RAW_RING_HINT = 'the receive ring cannot be mapped; use a smaller ring (fewer or smaller blocks) or free memory';
+const RAW_ERRNO_HINTS: Readonly<Record<string, string>> = {
+  EPERM: RAW_PERMISSION_HINT,
+  EACCES: RAW_PERMISSION_HINT,
+  ENODEV: 'interface not found; check the interface name with `ip link` and fix interfaces-config',
+  ENETDOWN: 'the interface is down; bring it up (ip link set IFACE up)',
+  ENOMEM: RAW_RING_HINT,
+  ENOBUFS: RAW_RING_HINT,
+  EPROTONOSUPPORT:
+    "not an Ethernet interface (loopback, tunnel or other link type); raw sockets need Ethernet, so use dhcp-socket-type 'udp' for it",
+};
+
 /** Returns the errno name of a negative native result (-98 → 'EADDRINUSE'), or 'E<number>'. */
 export function errnoName(rc: number): string {
   return ERRNO_NAMES.get(-rc) ?? `E${-rc}`;
@@ -115,6 +159,20 @@ export function nativeSocketError(rc: number, subject: string, action: string): 
   const name = errnoName(rc);
   const hint = SOCKET_ERRNO_HINTS[name] ?? 'the system call failed; check the address, port and interface';
   return nestorError('NATIVE_SOCKET', `${subject}: ${action} failed with ${name}: ${hint}`, {
+    errno: name,
+    rc,
+  });
+}
+
+/**
+ * Builds NESTOR_ERR_NATIVE_SOCKET for a negative errno rc returned while doing action on the
+ * AF_PACKET socket of interface ifname, e.g. rawSocketError(-1, 'eth0', 'open').
+ */
+export function rawSocketError(rc: number, ifname: string, action: string): NestorError {
+  const name = errnoName(rc);
+  const hint = RAW_ERRNO_HINTS[name]?.replace('IFACE', ifname) ?? SOCKET_ERRNO_HINTS[name] ??
+    'the system call failed; check the interface';
+  return nestorError('NATIVE_SOCKET', `raw socket on interface '${ifname}': ${action} failed with ${name}: ${hint}`, {
     errno: name,
     rc,
   });

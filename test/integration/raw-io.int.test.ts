@@ -1,6 +1,6 @@
 // AF_PACKET receive and send (RawPacketSocket) on a veth pair between two namespaces. The socket
-// runs in the server namespace inside raw-io-agent.mjs; the client namespace sends datagrams with
-// node:dgram, injects hand-made frames with a small C program, and captures replies with tcpdump.
+// runs in the server namespace inside raw-io-agent.mjs. The client namespace sends datagrams with
+// node:dgram, injects hand-made frames with a small C program and captures replies with tcpdump.
 //
 //   server ns (veth0 198.18.0.2, 02:00:00:00:00:02) ── client ns (veth1 198.18.0.1, 02:00:00:00:00:01)
 

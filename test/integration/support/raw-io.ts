@@ -10,7 +10,7 @@ import type { Lab, LabProcess } from './lab.js';
 
 const AGENT = join('test', 'integration', 'support', 'raw-io-agent.mjs');
 
-/** A raw-io-agent.mjs process in a namespace; request() sends one operation and waits for its answer. */
+/** A raw-io-agent.mjs process in a namespace; request() sends one operation and waits for its response. */
 export class RawAgent {
   private nextId = 1;
 
@@ -27,10 +27,8 @@ export class RawAgent {
     this.process.child.stdin!.write(`${JSON.stringify({ id, op, ...args })}\n`);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const lines = this.process.output.split('\n');
-      for (const line of lines) {
-        if (!line.startsWith(`{"id":${id},`)) continue;
-        return JSON.parse(line) as T;
+      for (const line of this.process.output.split('\n')) {
+        if (line.startsWith(`{"id":${id},`) || line === `{"id":${id}}`) return JSON.parse(line) as T;
       }
       if (Date.now() > deadline) throw new Error(`agent: no answer to '${op}' after ${timeoutMs} ms; output:\n${this.process.output.slice(-4000)}`);
       if (this.process.child.exitCode !== null) throw new Error(`agent exited before answering '${op}':\n${this.process.output.slice(-4000)}`);
