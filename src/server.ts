@@ -15,7 +15,9 @@ import { Egress } from './io/egress.js';
 import { UdpBatchSocket } from './io/udp.js';
 import {
   META_WORDS, RX_BUCKET, RX_DST_ADDR, RX_FLAG_TRUNCATED, RX_FLAGS, RX_IFINDEX, RX_LENGTH, RX_OFFSET, RX_SRC_ADDR, RX_SRC_PORT,
+  RX_VLAN,
 } from './io/batch.js';
+import { RawPacketSocket } from './io/raw.js';
 import type { RxBatch } from './io/batch.js';
 import { openLeaseStore } from './leases/lmdb-store.js';
 import type { LeaseStore } from './leases/types.js';
@@ -29,6 +31,10 @@ import { BatchProcessor } from './pipeline/process.js';
 
 const BROADCAST = 0xffffffff;
 const SUMMARY_INTERVAL_MS = 60_000;
+/** How often a raw socket whose interface went down is tried again. */
+const RAW_REOPEN_INTERVAL_MS = 2_000;
+/** Offset of giaddr in a DHCP message (RFC 2131 §2). */
+const OFF_GIADDR = 24;
 
 export interface ServerOptions {
   configPath: string;
@@ -45,19 +51,22 @@ export interface ServerStats {
   received: number;
   truncated: number;
   droppedQueueFull: number;
+  /** Requests that arrived on both sockets of an interface and were taken from the other one. */
+  skippedOtherPath: number;
   commitFailures: number;
   outcomes: Record<string, number>;
 }
 
 export class Server {
   readonly stats: ServerStats = {
-    received: 0, truncated: 0, droppedQueueFull: 0, commitFailures: 0, outcomes: {},
+    received: 0, truncated: 0, droppedQueueFull: 0, skippedOtherPath: 0, commitFailures: 0, outcomes: {},
   };
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly packet: IncomingPacket = {
     data: new Uint8Array(0), offset: 0, length: 0, sourceAddress: 0, sourcePort: 0,
-    destinationAddress: 0, ifindex: 0, localAddress: 0, bucket: 0,
+    destinationAddress: 0, ifindex: 0, localAddress: 0, bucket: 0, vlan: 0,
   };
+  private readonly reopenTimers = new Map<number, NodeJS.Timeout>();
   private stopped = false;
 
   private constructor(
@@ -68,6 +77,7 @@ export class Server {
     private readonly engine: Engine,
     private readonly listeners: ListenInterface[],
     private readonly sockets: Map<number, UdpBatchSocket>,
+    private readonly rawSockets: Map<number, RawPacketSocket>,
     private readonly dispatcher: Dispatcher,
     private readonly egress: Egress,
     readonly workers: number,
@@ -88,7 +98,6 @@ export class Server {
 
     const listeners = resolveListenInterfaces(config.interfaces);
     if (listeners.length === 0) logMessage(log, 'SERVER_NO_INTERFACES', {});
-    if (config.socketType === 'raw') logMessage(log, 'SERVER_RAW_NOT_YET', {});
     const serverAddresses = listeners.map((l) => l.address);
 
     const lock = ServerLock.acquire(config.leaseDatabase.path);
@@ -103,12 +112,15 @@ export class Server {
     const workers = opts.workers ?? config.nestor.workers ?? defaultWorkerCount();
 
     const sockets = new Map<number, UdpBatchSocket>();
+    const rawSockets = new Map<number, RawPacketSocket>();
     try {
       for (const l of listeners) {
         sockets.set(l.ifindex, UdpBatchSocket.open({ bindAddress: 0, port: config.nestor.serverPort, ifname: l.name }));
+        if (config.socketType === 'raw') rawSockets.set(l.ifindex, RawPacketSocket.open({ ifname: l.name, log }));
       }
     } catch (err) {
       for (const s of sockets.values()) s.close();
+      for (const s of rawSockets.values()) s.close();
       await store.close();
       lock.release();
       throw err;
@@ -124,14 +136,15 @@ export class Server {
       onResult: (result) => server?.sendResult(result),
       log,
     });
-    const egress = new Egress(sockets, new Map());
-    server = new Server(config, log, store, lock, engine, listeners, sockets, dispatcher, egress, workers);
+    const egress = new Egress(sockets, rawSockets, config.nestor.serverPort);
+    server = new Server(config, log, store, lock, engine, listeners, sockets, rawSockets, dispatcher, egress, workers);
     server.begin();
     return server;
   }
 
   private begin(): void {
-    for (const [ifindex, socket] of this.sockets) socket.start((batch) => this.receive(batch, ifindex));
+    for (const [ifindex, socket] of this.sockets) socket.start((batch) => this.receive(batch, ifindex, false));
+    for (const [ifindex, socket] of this.rawSockets) this.startRaw(ifindex, socket);
 
     const reclaimMs = Math.max(1, this.config.expiredLeases.reclaimTimerWaitTimeSec) * 1000;
     this.timers.push(setInterval(() => this.reclaim(), reclaimMs).unref());
@@ -140,13 +153,43 @@ export class Server {
     logMessage(this.log, 'SERVER_STARTED', {
       iface: this.listeners.map((l) => `${l.name}/${ipToString(l.address)}`),
       port: this.config.nestor.serverPort,
+      socketType: this.config.socketType,
       workers: this.workers,
       leaseDatabase: this.config.leaseDatabase.path,
       subnets: this.config.subnets.length,
     });
   }
 
-  private receive(batch: RxBatch, socketIfindex: number): void {
+  private startRaw(ifindex: number, socket: RawPacketSocket): void {
+    socket.onError = (err) => this.rawSocketBroken(ifindex, socket, err);
+    socket.start((batch) => this.receive(batch, ifindex, true));
+  }
+
+  /** The interface went down or away: serve it through UDP only and try to reopen the raw socket. */
+  private rawSocketBroken(ifindex: number, socket: RawPacketSocket, err: Error): void {
+    if (this.rawSockets.get(ifindex) !== socket) return;
+    this.rawSockets.delete(ifindex);
+    socket.close();
+    logMessage(this.log, 'SERVER_IFACE_DOWN', { iface: socket.ifname, err: err.message });
+
+    const timer = setInterval(() => {
+      if (this.stopped) return;
+      let reopened: RawPacketSocket;
+      try {
+        reopened = RawPacketSocket.open({ ifname: socket.ifname, log: this.log });
+      } catch {
+        return; // still down: the next tick tries again
+      }
+      clearInterval(timer);
+      this.reopenTimers.delete(ifindex);
+      this.rawSockets.set(ifindex, reopened);
+      this.startRaw(ifindex, reopened);
+      logMessage(this.log, 'SERVER_IFACE_RESTORED', { iface: socket.ifname });
+    }, RAW_REOPEN_INTERVAL_MS);
+    this.reopenTimers.set(ifindex, timer);
+  }
+
+  private receive(batch: RxBatch, socketIfindex: number, fromRaw: boolean): void {
     const p = this.packet;
     p.data = batch.data;
     for (let i = 0; i < batch.count; i++) {
@@ -158,11 +201,18 @@ export class Server {
       }
       p.offset = batch.meta[row + RX_OFFSET];
       p.length = batch.meta[row + RX_LENGTH];
+      // With raw sockets, every request to port 67 on the interface reaches both sockets: the raw
+      // socket takes the ones from directly attached clients (giaddr 0) and the UDP socket the relayed ones.
+      if (fromRaw ? !isGiaddrZero(batch.data, p.offset, p.length) : this.rawSockets.has(socketIfindex) && isGiaddrZero(batch.data, p.offset, p.length)) {
+        this.stats.skippedOtherPath++;
+        continue;
+      }
       p.sourceAddress = batch.meta[row + RX_SRC_ADDR];
       p.sourcePort = batch.meta[row + RX_SRC_PORT];
       p.destinationAddress = batch.meta[row + RX_DST_ADDR];
       p.ifindex = batch.meta[row + RX_IFINDEX] || socketIfindex;
       p.bucket = batch.meta[row + RX_BUCKET];
+      p.vlan = batch.meta[row + RX_VLAN];
       p.localAddress = this.localAddressFor(p.ifindex, p.destinationAddress);
       if (!this.dispatcher.add(p)) this.stats.droppedQueueFull++;
     }
@@ -210,10 +260,19 @@ export class Server {
     if (this.stopped) return;
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
+    for (const t of this.reopenTimers.values()) clearInterval(t);
     for (const s of this.sockets.values()) s.close();
+    for (const s of this.rawSockets.values()) s.close();
     await this.dispatcher.close();
     await this.store.close();
     this.lock.release();
     logMessage(this.log, 'SERVER_STOPPED', { ...this.stats, ...this.egress.counters });
   }
+}
+
+/** True when the DHCP message's giaddr is 0.0.0.0 (a request from a directly attached client); short messages count as direct. */
+function isGiaddrZero(data: Uint8Array, offset: number, length: number): boolean {
+  if (length < OFF_GIADDR + 4) return true;
+  const at = offset + OFF_GIADDR;
+  return (data[at] | data[at + 1] | data[at + 2] | data[at + 3]) === 0;
 }

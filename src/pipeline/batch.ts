@@ -12,15 +12,18 @@
 //   word 5 IFINDEX     receiving interface index (0 unknown)
 //   word 6 LOCAL_ADDR  this server's address on that interface (default server identifier)
 //   word 7 BUCKET      RFC 3074 hash of the client key (0xffff: no key)
+//   word 8 VLAN        802.1Q tag of a frame from a raw socket, VLAN_PRESENT | id (0: untagged or UDP)
+//   word 9 reserved
 //
 // Result meta, RESULT_STRIDE uint32 words per reply:
 //   word 0 OFFSET, 1 LENGTH, 2 DST_ADDR, 3 DST_PORT, 4 SRC_ADDR, 5 IFINDEX, 6 DELIVERY (DeliveryKind),
-//   word 7 DST_MAC_HI (first 2 bytes of the destination MAC), 8 DST_MAC_LO (last 4 bytes), 9 reserved.
+//   word 7 DST_MAC_HI (first 2 bytes of the destination MAC), 8 DST_MAC_LO (last 4 bytes), 9 VLAN
+//   (copied from the request, so a frame goes back on the VLAN it came from).
 //   The MAC words are set for YIADDR (the client's chaddr) and BROADCAST (ff:ff:ff:ff:ff:ff) delivery.
 
 import type { LeaseChange } from '../engine/types.js';
 
-export const WORK_STRIDE = 8;
+export const WORK_STRIDE = 10;
 export const W_OFFSET = 0;
 export const W_LENGTH = 1;
 export const W_SRC_ADDR = 2;
@@ -29,6 +32,7 @@ export const W_DST_ADDR = 4;
 export const W_IFINDEX = 5;
 export const W_LOCAL_ADDR = 6;
 export const W_BUCKET = 7;
+export const W_VLAN = 8;
 
 export const RESULT_STRIDE = 10;
 export const R_OFFSET = 0;
@@ -40,6 +44,7 @@ export const R_IFINDEX = 5;
 export const R_DELIVERY = 6;
 export const R_DST_MAC_HI = 7;
 export const R_DST_MAC_LO = 8;
+export const R_VLAN = 9;
 
 /** Largest reply we ever encode: an Ethernet MTU's worth of IP payload. */
 export const MAX_REPLY_BYTES = 1472;

@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import { logMessage } from '../log/logger.js';
 import { reviveError } from '../errors.js';
 import {
-  W_BUCKET, W_DST_ADDR, W_IFINDEX, W_LENGTH, W_LOCAL_ADDR, W_OFFSET, W_SRC_ADDR, W_SRC_PORT, WORK_STRIDE,
+  W_BUCKET, W_DST_ADDR, W_IFINDEX, W_LENGTH, W_LOCAL_ADDR, W_OFFSET, W_SRC_ADDR, W_SRC_PORT, W_VLAN, WORK_STRIDE,
 } from './batch.js';
 import type { ResultBatch, WorkBatch } from './batch.js';
 import type { BatchProcessor } from './process.js';
@@ -37,6 +37,8 @@ export interface IncomingPacket {
   ifindex: number;
   localAddress: number;
   bucket: number;
+  /** 802.1Q tag word of a raw frame (VLAN_PRESENT | id), 0 for none. */
+  vlan: number;
 }
 
 class ShardBatch {
@@ -57,6 +59,7 @@ class ShardBatch {
     this.meta[row + W_IFINDEX] = p.ifindex;
     this.meta[row + W_LOCAL_ADDR] = p.localAddress;
     this.meta[row + W_BUCKET] = p.bucket;
+    this.meta[row + W_VLAN] = p.vlan;
     this.used += p.length;
     this.count++;
     return true;

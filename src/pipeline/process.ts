@@ -16,8 +16,8 @@ import type { LeaseStore, LeaseWriter } from '../leases/types.js';
 import { logMessage } from '../log/logger.js';
 import { NestorError } from '../errors.js';
 import {
-  MAX_REPLY_BYTES, RESULT_STRIDE, R_DELIVERY, R_DST_ADDR, R_DST_MAC_HI, R_DST_MAC_LO, R_DST_PORT, R_IFINDEX, R_LENGTH, R_OFFSET,
-  R_SRC_ADDR, W_DST_ADDR, W_IFINDEX, W_LENGTH, W_LOCAL_ADDR, W_OFFSET, W_SRC_ADDR, W_SRC_PORT, WORK_STRIDE,
+  MAX_REPLY_BYTES, RESULT_STRIDE, R_DELIVERY, R_DST_ADDR, R_DST_MAC_HI, R_DST_MAC_LO, R_VLAN, R_DST_PORT, R_IFINDEX, R_LENGTH, R_OFFSET,
+  R_SRC_ADDR, W_DST_ADDR, W_IFINDEX, W_LENGTH, W_LOCAL_ADDR, W_OFFSET, W_SRC_ADDR, W_SRC_PORT, W_VLAN, WORK_STRIDE,
 } from './batch.js';
 import type { ResultBatch, WorkBatch } from './batch.js';
 
@@ -81,6 +81,7 @@ export class BatchProcessor {
           meta[out + R_SRC_ADDR] = batch.meta[row + W_LOCAL_ADDR];
           meta[out + R_IFINDEX] = batch.meta[row + W_IFINDEX];
           meta[out + R_DELIVERY] = this.result.delivery.kind;
+          meta[out + R_VLAN] = batch.meta[row + W_VLAN];
           this.writeDestinationMac(meta, out);
           used += length;
           replies++;

@@ -20,8 +20,12 @@ export const SERVER_MESSAGES: readonly MessageEntry[] = [
     help: 'Dhcp4.interfaces-config.interfaces is empty, so no socket is opened and no request can arrive. Kea behaves the same way. List the interfaces that face clients or relays, or "*" for all.',
   },
   {
-    id: 'SERVER_RAW_NOT_YET', level: 'warn', message: 'raw sockets not available yet, using UDP sockets',
-    help: 'The configuration asks for dhcp-socket-type "raw". This version serves through UDP sockets: relayed clients are served as usual, and directly attached clients without an address get their replies by broadcast instead of a unicast frame to their MAC address.',
+    id: 'SERVER_IFACE_DOWN', level: 'warn', message: 'raw socket lost, interface down or removed',
+    help: 'The raw packet socket of interface `iface` stopped working, usually because the interface went down. Until it is back, requests from that interface still arrive on its UDP socket and directly attached clients get broadcast replies. The server tries to reopen the raw socket every 2 seconds and logs SERVER_IFACE_RESTORED when it succeeds.',
+  },
+  {
+    id: 'SERVER_IFACE_RESTORED', level: 'warn', message: 'raw socket reopened on interface',
+    help: 'The interface `iface` is usable again and its raw packet socket was reopened, so directly attached clients get unicast frames again. Check the link if this follows SERVER_IFACE_DOWN often.',
   },
   {
     id: 'SERVER_COUNTERS', level: 'info', message: 'packet counters',
