@@ -1,8 +1,18 @@
 import { describe, expect, it } from 'vitest';
 
 import {
+  formatMac,
+  MAC_BROADCAST_HI,
+  MAC_BROADCAST_LO,
+  macHi,
+  macLo,
   META_WORDS,
   TX_DST_ADDR,
+  TX_DST_MAC_HI,
+  TX_DST_MAC_LO,
+  TX_SRC_PORT,
+  TX_VLAN,
+  VLAN_PRESENT,
   TX_DST_PORT,
   TX_IFINDEX,
   TX_LENGTH,
@@ -78,5 +88,42 @@ describe('TxBatchBuilder: building a batch', () => {
 
   it.each([0, 1025, 1.5])('rejects capacity %s', (capacity) => {
     expect(() => new TxBatchBuilder(capacity, 100)).toThrow(RangeError);
+  });
+});
+
+describe('TxBatchBuilder: frames for raw sockets', () => {
+  it('writes the link words with commitFrame', () => {
+    const builder = new TxBatchBuilder(2, 100);
+    builder.reserve(10);
+    builder.commitFrame(10, 0xc612004d, 68, 0xc6120002, 67, 0x0200, 0x00000042, VLAN_PRESENT | 7);
+    expect(builder.meta[TX_SRC_PORT]).toBe(67);
+    expect(builder.meta[TX_DST_MAC_HI]).toBe(0x0200);
+    expect(builder.meta[TX_DST_MAC_LO]).toBe(0x42);
+    expect(builder.meta[TX_VLAN]).toBe(VLAN_PRESENT | 7);
+    expect(builder.meta[TX_IFINDEX]).toBe(0);
+  });
+
+  it('zeroes the link words in commit after a reset', () => {
+    const builder = new TxBatchBuilder(1, 100);
+    builder.reserve(10);
+    builder.commitFrame(10, 1, 68, 2, 67, MAC_BROADCAST_HI, MAC_BROADCAST_LO, VLAN_PRESENT);
+    builder.reset();
+    builder.reserve(10);
+    builder.commit(10, 1, 68, 2, 3);
+    expect(Array.from(builder.meta.subarray(TX_SRC_PORT, META_WORDS))).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+});
+
+describe('MAC words', () => {
+  const mac = Uint8Array.of(0, 0xa1, 0xb2, 0xc3, 0xd4, 0xe5, 0xf6);
+
+  it('splits a MAC address into two words', () => {
+    expect(macHi(mac, 1)).toBe(0xa1b2);
+    expect(macLo(mac, 1)).toBe(0xc3d4e5f6);
+  });
+
+  it('formats the two words back', () => {
+    expect(formatMac(macHi(mac, 1), macLo(mac, 1))).toBe('a1:b2:c3:d4:e5:f6');
+    expect(formatMac(MAC_BROADCAST_HI, MAC_BROADCAST_LO)).toBe('ff:ff:ff:ff:ff:ff');
   });
 });
