@@ -115,8 +115,10 @@ export class Server {
     const rawSockets = new Map<number, RawPacketSocket>();
     try {
       for (const l of listeners) {
-        sockets.set(l.ifindex, UdpBatchSocket.open({ bindAddress: 0, port: config.nestor.serverPort, ifname: l.name }));
+        // The raw socket first: without CAP_NET_RAW its error names the interface and the way out
+        // (root, the capability, or dhcp-socket-type udp), which is the one an operator needs.
         if (config.socketType === 'raw') rawSockets.set(l.ifindex, RawPacketSocket.open({ ifname: l.name, log }));
+        sockets.set(l.ifindex, UdpBatchSocket.open({ bindAddress: 0, port: config.nestor.serverPort, ifname: l.name }));
       }
     } catch (err) {
       for (const s of sockets.values()) s.close();

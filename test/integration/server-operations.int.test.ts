@@ -2,6 +2,7 @@
 // same ISO timestamps as the main thread), a second server on the same lease database is rejected,
 // and a pool running dry is reported.
 
+import { chmodSync, chownSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,5 +76,46 @@ describe.skipIf(skip)('server operations: logs and exclusivity', () => {
     const next = await startNestor(lab, nsServer, configPath);
     next.kill('SIGTERM');
     expect((await next.exited).code).toBe(0);
+  });
+});
+
+describe.skipIf(skip)('server operations: raw sockets without privilege', () => {
+  let lab: Lab;
+
+  afterAll(async () => {
+    await lab?.destroy();
+  });
+
+  it('exits 1 with one message naming the interface and the ways out', () => {
+    lab = new Lab('priv');
+    const ns = lab.addNamespace('srv');
+    const peer = lab.addNamespace('peer');
+    lab.link(ns, 'eth0', peer, 'eth0');
+    lab.address(ns, 'eth0', '198.18.0.1/24');
+    const nobody = 65534; // Debian's 'nobody' user and 'nogroup' group
+    chmodSync(lab.dir, 0o755);
+    mkdirSync(lab.path('db'));
+    chownSync(lab.path('db'), nobody, nobody);
+    const configPath = writeConfig(lab, 'raw.json', {
+      Dhcp4: {
+        'interfaces-config': { interfaces: ['eth0'], 'dhcp-socket-type': 'raw' },
+        'lease-database': { type: 'lmdb', name: lab.path('db/leases4.lmdb') },
+        subnet4: [{ id: 1, subnet: '198.18.0.0/24', pools: [{ pool: '198.18.0.100 - 198.18.0.200' }] }],
+      },
+    });
+    chmodSync(configPath, 0o644);
+
+    let failure: { status?: number; stderr?: string } = {};
+    try {
+      lab.exec(ns, 'runuser', ['-u', 'nobody', '--', process.execPath, NESTOR_BIN, 'serve', '-c', configPath], 20_000);
+    } catch (err) {
+      failure = err as { status?: number; stderr?: string };
+    }
+    expect(failure.status).toBe(1);
+    const lines = (failure.stderr ?? '').trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain("interface 'eth0'");
+    expect(lines[0]).toContain('CAP_NET_RAW');
+    expect(lines[0]).toContain("dhcp-socket-type 'udp'");
   });
 });
