@@ -10,7 +10,7 @@
 // 3) for `seconds` (default 3) from its first packet, prints the medians, the min-max spread and
 // the ratio, and deletes the namespaces and the folder, also after a failure. The sender stops
 // after seconds + 1 s or 20 million datagrams, whichever comes first. No UDP socket listens on 67
-// during the raw runs, so the receiving kernel answers with rate-limited ICMP port unreachable.
+// during the raw runs, so the receiving kernel replies with rate-limited ICMP port unreachable.
 
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
