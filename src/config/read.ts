@@ -46,14 +46,36 @@ function located(key: 'CONFIG_READ' | 'CONFIG_SYNTAX' | 'CONFIG_INCLUDE', locati
   return nestorError(key, `${location}: ${reason}`, { location, reason });
 }
 
+/** Reasons a file cannot be read, in words, by the errno code that Node reports. */
+const READ_FAILURES: Readonly<Record<string, string>> = {
+  ENOENT: 'not found',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'a part of the path is not a directory',
+  ELOOP: 'too many levels of symbolic links',
+  ENAMETOOLONG: 'the path is too long',
+  EMFILE: 'too many open files',
+  EIO: 'input/output error',
+};
+
 function readSourceFile(file: string, shownPath: string, from?: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code ?? String(err);
-    if (from !== undefined) throw located('CONFIG_INCLUDE', from, `cannot read included file '${shownPath}' (${reason})`);
-    throw located('CONFIG_READ', shownPath, `cannot read the configuration file (${reason})`);
+    const reason = describeReadFailure(err);
+    if (from !== undefined) throw located('CONFIG_INCLUDE', from, `cannot read included file '${shownPath}': ${reason}`);
+    throw located('CONFIG_READ', shownPath, `cannot read the configuration file: ${reason}`);
   }
+}
+
+/** "not found (ENOENT)": the failure in words with Node's code; the error's own text for other codes. */
+function describeReadFailure(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === undefined) return String(err);
+  const words = READ_FAILURES[code];
+  if (words !== undefined) return `${words} (${code})`;
+  return err instanceof Error ? err.message : code;
 }
 
 class KeaJsonParser {

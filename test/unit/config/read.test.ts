@@ -77,7 +77,7 @@ describe('Kea JSON reader: includes', () => {
   it('rejects a missing included file', () => {
     const err = errorOf(() => readKeaJsonFile(resolve(FIXTURES, 'include-missing.json')));
     expect(err.code).toBe('NESTOR_ERR_CONFIG_INCLUDE');
-    expect(err.message).toBe(`${resolve(FIXTURES, 'include-missing.json')}:1:12: cannot read included file 'no-such-file.json' (ENOENT)`);
+    expect(err.message).toBe(`${resolve(FIXTURES, 'include-missing.json')}:1:12: cannot read included file 'no-such-file.json': not found (ENOENT)`);
   });
 
   it('rejects a file that includes itself', () => {
@@ -103,6 +103,26 @@ describe('Kea JSON reader: includes', () => {
   it('rejects a missing configuration file', () => {
     const err = errorOf(() => readKeaJsonFile('/tmp/nestor-no-such-config.json'));
     expect(err.code).toBe('NESTOR_ERR_CONFIG_READ');
-    expect(err.message).toBe("/tmp/nestor-no-such-config.json: cannot read the configuration file (ENOENT)");
+    expect(err.message).toBe('/tmp/nestor-no-such-config.json: cannot read the configuration file: not found (ENOENT)');
+  });
+
+  it('rejects a directory as the configuration file', () => {
+    const err = errorOf(() => readKeaJsonFile(FIXTURES));
+    expect(err.code).toBe('NESTOR_ERR_CONFIG_READ');
+    expect(err.message).toBe(`${FIXTURES}: cannot read the configuration file: is a directory (EISDIR)`);
+  });
+
+  // root reads a file whatever its mode, so the check needs an unprivileged user.
+  it.skipIf(process.getuid?.() === 0)('rejects an unreadable configuration file (skipped as root)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nestor-config-'));
+    try {
+      const file = join(dir, 'kea-dhcp4.conf');
+      writeFileSync(file, '{}', { mode: 0o000 });
+      const err = errorOf(() => readKeaJsonFile(file));
+      expect(err.code).toBe('NESTOR_ERR_CONFIG_READ');
+      expect(err.message).toBe(`${file}: cannot read the configuration file: permission denied (EACCES)`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
