@@ -17,7 +17,8 @@ export function formatIssues(issues: readonly ConfigIssue[]): string {
 export function summarizeConfig(config: ServerConfig): string {
   const lines: string[] = [];
   const addresses = config.subnets.reduce((sum, s) => sum + s.pools.reduce((n, p) => n + p.last - p.first + 1, 0), 0);
-  lines.push(`${config.subnets.length} subnet(s), ${addresses} pool address(es) in total`);
+  if (config.subnets.length === 0) lines.push('no subnet is configured, so the server answers no client');
+  else lines.push(`${config.subnets.length} subnet(s), ${addresses} pool address(es) in total`);
 
   for (const subnet of config.subnets) {
     const reservations = subnet.reservations.length;

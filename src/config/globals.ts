@@ -14,6 +14,20 @@ export const DEFAULT_LMDB_MAP_SIZE = 1024 * 1024 * 1024;
 
 const INT32_MAX = 0x7fffffff;
 
+/**
+ * lease-database keys. Kea accepts the settings of its database backends here whatever the type
+ * (MySQL, PostgreSQL, and Cassandra in older versions). nestor has no such backend, so it warns.
+ */
+const LEASE_DATABASE_KEYS = {
+  handled: ['type', 'name', 'persist'],
+  silent: ['lfc-interval', 'max-row-errors'],
+  unsupported: [
+    'user', 'password', 'host', 'port', 'readonly', 'connect-timeout', 'max-reconnect-tries', 'reconnect-wait-time',
+    'on-fail', 'request-timeout', 'tcp-keepalive', 'tcp-nodelay', 'trust-anchor', 'cert-file', 'key-file',
+    'cipher-list', 'contact-points', 'keyspace', 'consistency', 'serial-consistency',
+  ],
+};
+
 export function readInterfaces(issues: Issues, dhcp4: JsonObject, path: string): Pick<ServerConfig, 'interfaces' | 'socketType'> {
   const result: Pick<ServerConfig, 'interfaces' | 'socketType'> = { interfaces: [], socketType: 'raw' };
   const section = readObject(issues, dhcp4, 'interfaces-config', path);
@@ -31,13 +45,13 @@ export function readInterfaces(issues: Issues, dhcp4: JsonObject, path: string):
   const list = section.interfaces;
   if (list === undefined) return result;
   if (!Array.isArray(list)) {
-    issues.invalid(`${sectionPath}.interfaces`, list, 'a list of interface names');
+    issues.invalid(`${sectionPath}.interfaces`, list, 'a list of interface names', 'list');
     return result;
   }
   const interfaces: InterfaceConfig[] = [];
   list.forEach((entry, i) => {
     const parsed = parseInterface(entry);
-    if (parsed === undefined) issues.invalid(`${sectionPath}.interfaces[${i}]`, entry, "an interface name, 'name/address' or '*'");
+    if (parsed === undefined) issues.invalid(`${sectionPath}.interfaces[${i}]`, entry, "an interface name, 'name/address' or '*'", 'string');
     else interfaces.push(parsed);
   });
   result.interfaces = interfaces;
@@ -58,7 +72,7 @@ export function readLeaseDatabase(issues: Issues, dhcp4: JsonObject, path: strin
   const section = readObject(issues, dhcp4, 'lease-database', path);
   if (section === undefined) return result;
   const sectionPath = `${path}.lease-database`;
-  checkKeys(issues, section, sectionPath, { handled: ['type', 'name', 'persist'], silent: ['lfc-interval', 'max-row-errors'] });
+  checkKeys(issues, section, sectionPath, LEASE_DATABASE_KEYS);
 
   const type = readString(issues, section, 'type', sectionPath);
   if (type === 'memfile' || type === 'lmdb') result.type = type;
@@ -67,8 +81,12 @@ export function readLeaseDatabase(issues: Issues, dhcp4: JsonObject, path: strin
   }
   result.path = readString(issues, section, 'name', sectionPath) ?? DEFAULT_LEASE_PATH;
   if (result.path === '') issues.invalid(`${sectionPath}.name`, result.path, 'a file path');
+  // The LMDB store opens its file in place, so a Kea CSV file at that path fails the open.
   if (result.type === 'memfile' && section.name !== undefined) {
-    issues.warning(`${sectionPath}.type`, `nestor stores memfile leases in an LMDB database at '${result.path}'; an existing Kea CSV lease file there is not read`);
+    issues.warning(
+      `${sectionPath}.name`,
+      "nestor keeps leases in an LMDB database, not Kea's CSV file; point 'name' to a new path (an existing Kea CSV file there makes the server refuse to start)",
+    );
   }
 
   const persist = readBool(issues, section, 'persist', sectionPath);
@@ -122,13 +140,13 @@ export function readHostIdentifiers(issues: Issues, dhcp4: JsonObject, path: str
   const sectionPath = `${path}.host-reservation-identifiers`;
   if (list === undefined) return [...DEFAULT_IDENTIFIERS];
   if (!Array.isArray(list) || list.length === 0) {
-    issues.invalid(sectionPath, list, `a non-empty list of ${IDENTIFIER_TYPES.join(', ')}`);
+    issues.invalid(sectionPath, list, `a non-empty list of ${IDENTIFIER_TYPES.join(', ')}`, 'list');
     return [...DEFAULT_IDENTIFIERS];
   }
   const result: HostIdentifierType[] = [];
   list.forEach((entry, i) => {
     if (typeof entry !== 'string' || !(IDENTIFIER_TYPES as readonly string[]).includes(entry)) {
-      issues.invalid(`${sectionPath}[${i}]`, entry, `one of ${IDENTIFIER_TYPES.join(', ')}`);
+      issues.invalid(`${sectionPath}[${i}]`, entry, `one of ${IDENTIFIER_TYPES.join(', ')}`, 'string');
     } else if (result.includes(entry as HostIdentifierType)) {
       issues.error(`${sectionPath}[${i}]`, `identifier type ${quote(entry)} is listed twice (expected each type at most once)`);
     } else {
@@ -150,7 +168,7 @@ export function readNestorSettings(issues: Issues, dhcp4: JsonObject, path: stri
   const section = direct ?? context;
   if (section === undefined) return result;
   if (!isObject(section)) {
-    issues.invalid(sectionPath, section, 'an object');
+    issues.invalid(sectionPath, section, 'an object', 'object');
     return result;
   }
   checkKeys(issues, section, sectionPath, { handled: ['workers', 'server-port', 'client-port', 'lmdb-map-size'] });

@@ -20,13 +20,13 @@ export function parseHooks(issues: Issues, list: unknown, path: string): HookSet
   const result: HookSettings = { hasLeaseCommands: false, haParameters: undefined };
   if (list === undefined) return result;
   if (!Array.isArray(list)) {
-    issues.invalid(path, list, 'a list of hook libraries');
+    issues.invalid(path, list, 'a list of hook libraries', 'list');
     return result;
   }
   list.forEach((entry, i) => {
     const entryPath = `${path}[${i}]`;
     if (!isObject(entry)) {
-      issues.invalid(entryPath, entry, 'an object with library and parameters');
+      issues.invalid(entryPath, entry, 'an object with library and parameters', 'object');
       return;
     }
     checkKeys(issues, entry, entryPath, { handled: ['library', 'parameters'] });

@@ -1,10 +1,15 @@
 // Collects the loader's findings and reads typed values from the parsed JSON. Every reader
-// reports a wrong value as one error that names the JSON path, the value and what was expected,
-// and returns undefined so the caller falls back to the default and keeps checking the rest.
+// reports a wrong value as one error that names the JSON path, the value, its JSON type when that
+// is wrong, and what was expected. It then returns undefined, so the caller falls back to the
+// default and keeps checking the rest.
 
+import { suggestKey } from './suggest.js';
 import type { ConfigIssue } from './types.js';
 
 export type JsonObject = Record<string, unknown>;
+
+/** JSON value types, in the words the messages use ("list" and "object" as in Kea's documentation). */
+export type JsonType = 'string' | 'number' | 'boolean' | 'list' | 'object' | 'null';
 
 export class Issues {
   readonly list: ConfigIssue[] = [];
@@ -23,9 +28,15 @@ export class Issues {
     this.list.push({ severity: 'warning', path, message });
   }
 
-  /** Reports an invalid value at path: "invalid value '…' (expected …)". */
-  invalid(path: string, value: unknown, expected: string): void {
-    this.error(path, `invalid value ${quote(value)} (expected ${expected})`);
+  /**
+   * Reports an invalid value at path: "invalid value '…' (expected …)". When type is given and
+   * the value has another JSON type, the message names it: "invalid value '3600' (a string;
+   * expected …)", because quoting hides the difference between "3600" and 3600.
+   */
+  invalid(path: string, value: unknown, expected: string, type?: JsonType): void {
+    const actual = jsonTypeOf(value);
+    const note = type !== undefined && actual !== type && actual !== 'null' ? `${describeType(actual)}; ` : '';
+    this.error(path, `invalid value ${quote(value)} (${note}expected ${expected})`);
   }
 
   hasErrors(): boolean {
@@ -44,6 +55,20 @@ export function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+export function jsonTypeOf(value: unknown): JsonType {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'list';
+  if (typeof value === 'string') return 'string';
+  if (typeof value === 'number') return 'number';
+  if (typeof value === 'boolean') return 'boolean';
+  return 'object';
+}
+
+/** "a string", "an object": the type with its article, as the messages print it. */
+function describeType(type: JsonType): string {
+  return type === 'object' ? 'an object' : `a ${type}`;
+}
+
 /** Key set of one JSON object level and what the loader does with each key. */
 export interface KeyRules {
   /** Keys the loader reads. */
@@ -56,12 +81,22 @@ export interface KeyRules {
 
 const ALWAYS_SILENT = ['comment', 'user-context'];
 
-/** Warns once for each key that the rules do not handle: unsupported Kea keys and unknown keys. */
+/**
+ * Checks the keys of one object level. An unsupported Kea key gets one "not supported yet,
+ * ignored" warning. A key that the rules do not list at all is an error, because Kea 2.2's parser
+ * rejects an unknown keyword too. Its message suggests the allowed key it most likely misspells.
+ */
 export function checkKeys(issues: Issues, obj: JsonObject, path: string, rules: KeyRules): void {
   for (const key of Object.keys(obj)) {
     if (rules.handled.includes(key) || ALWAYS_SILENT.includes(key) || rules.silent?.includes(key)) continue;
-    if (rules.unsupported?.includes(key)) issues.warning(`${path}.${key}`, 'not supported yet, ignored');
-    else issues.warning(`${path}.${key}`, 'unknown parameter, ignored');
+    if (rules.unsupported?.includes(key)) {
+      issues.warning(`${path}.${key}`, 'not supported yet, ignored');
+      continue;
+    }
+    const allowed = [...rules.handled, ...(rules.unsupported ?? []), ...(rules.silent ?? []), ...ALWAYS_SILENT];
+    const suggestion = suggestKey(key, allowed);
+    const hint = suggestion === undefined ? 'remove it or correct its name' : `did you mean '${suggestion}'?`;
+    issues.error(`${path}.${key}`, `unknown parameter (${hint})`);
   }
 }
 
@@ -77,7 +112,7 @@ export function readInt(issues: Issues, obj: JsonObject, key: string, path: stri
   const value = obj[key];
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < range.min || value > range.max) {
-    issues.invalid(`${path}.${key}`, value, `an integer from ${range.min} to ${range.max}`);
+    issues.invalid(`${path}.${key}`, value, `an integer from ${range.min} to ${range.max}`, 'number');
     return undefined;
   }
   return value;
@@ -88,7 +123,7 @@ export function readFraction(issues: Issues, obj: JsonObject, key: string, path:
   const value = obj[key];
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !(value > 0 && value < 1)) {
-    issues.invalid(`${path}.${key}`, value, 'a number greater than 0 and less than 1');
+    issues.invalid(`${path}.${key}`, value, 'a number greater than 0 and less than 1', 'number');
     return undefined;
   }
   return value;
@@ -98,7 +133,7 @@ export function readBool(issues: Issues, obj: JsonObject, key: string, path: str
   const value = obj[key];
   if (value === undefined) return undefined;
   if (typeof value !== 'boolean') {
-    issues.invalid(`${path}.${key}`, value, 'true or false');
+    issues.invalid(`${path}.${key}`, value, 'true or false', 'boolean');
     return undefined;
   }
   return value;
@@ -108,7 +143,7 @@ export function readString(issues: Issues, obj: JsonObject, key: string, path: s
   const value = obj[key];
   if (value === undefined) return undefined;
   if (typeof value !== 'string') {
-    issues.invalid(`${path}.${key}`, value, 'a string');
+    issues.invalid(`${path}.${key}`, value, 'a string', 'string');
     return undefined;
   }
   return value;
@@ -124,7 +159,7 @@ export function readEnum<T extends string>(
   const value = obj[key];
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    issues.invalid(`${path}.${key}`, value, `one of ${allowed.map((a) => `'${a}'`).join(', ')}`);
+    issues.invalid(`${path}.${key}`, value, `one of ${allowed.map((a) => `'${a}'`).join(', ')}`, 'string');
     return undefined;
   }
   return value as T;
@@ -135,7 +170,7 @@ export function readObject(issues: Issues, obj: JsonObject, key: string, path: s
   const value = obj[key];
   if (value === undefined) return undefined;
   if (!isObject(value)) {
-    issues.invalid(`${path}.${key}`, value, 'an object');
+    issues.invalid(`${path}.${key}`, value, 'an object', 'object');
     return undefined;
   }
   return value;
@@ -146,7 +181,7 @@ export function readArray(issues: Issues, obj: JsonObject, key: string, path: st
   const value = obj[key];
   if (value === undefined) return undefined;
   if (!Array.isArray(value)) {
-    issues.invalid(`${path}.${key}`, value, 'a list');
+    issues.invalid(`${path}.${key}`, value, 'a list', 'list');
     return undefined;
   }
   return value;

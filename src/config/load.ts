@@ -6,7 +6,7 @@
 import { NestorError } from '../errors.js';
 import { readControlSocket, readExpiredLeases, readHostIdentifiers, readInterfaces, readLeaseDatabase, readNestorSettings } from './globals.js';
 import { parseHooks } from './hooks.js';
-import { Issues, UINT32, checkKeys, isObject, readArray, readBool, readInt } from './issues.js';
+import { Issues, UINT32, checkKeys, isObject, readArray, readBool, readInt, readObject } from './issues.js';
 import type { JsonObject } from './issues.js';
 import { parseLoggers } from './loggers.js';
 import { parseOptionData } from './options.js';
@@ -14,6 +14,7 @@ import { KEA_DEFAULTS, LEVEL_KEYS, readLevelParams } from './params.js';
 import { parseKeaJson, readKeaJsonFile } from './read.js';
 import type { ReadResult } from './read.js';
 import { parseReservations } from './reservations.js';
+import { warnNoSubnet, warnSharedNetworks } from './subnet-checks.js';
 import { parseSubnets } from './subnets.js';
 import type { ConfigIssue, ServerConfig } from './types.js';
 
@@ -28,17 +29,34 @@ const DHCP4_KEYS = {
   handled: [
     'interfaces-config', 'lease-database', 'expired-leases-processing', 'control-socket', 'host-reservation-identifiers',
     'decline-probation-period', 'echo-client-id', 'ip-reservations-unique', 'subnet4', 'option-data', 'option-def',
-    'reservations', 'loggers', 'hooks-libraries', 'nestor', 'multi-threading', 'dhcp-ddns', ...LEVEL_KEYS,
+    'reservations', 'loggers', 'hooks-libraries', 'nestor', 'multi-threading', 'dhcp-ddns', 'shared-networks', ...LEVEL_KEYS,
   ],
   silent: ['server-tag', 'statistic-default-sample-count', 'statistic-default-sample-age'],
   unsupported: [
-    'shared-networks', 'client-classes', 'hosts-database', 'hosts-databases', 'config-control', 'dhcp-queue-control',
+    'client-classes', 'hosts-database', 'hosts-databases', 'config-control', 'dhcp-queue-control',
     'sanity-checks', 'dhcp4o6-port', 'hostname-char-set', 'hostname-char-replacement', 'store-extended-info',
     'cache-threshold', 'cache-max-age', 'early-global-reservations-lookup', 'reservations-lookup-first',
     'parked-packet-limit', 'compatibility', 'offer-lifetime', 'allocator', 'stash-agent-options',
     'ddns-send-updates', 'ddns-override-no-update', 'ddns-override-client-update', 'ddns-replace-client-name',
     'ddns-generated-prefix', 'ddns-qualifying-suffix', 'ddns-update-on-renew', 'ddns-use-conflict-resolution',
     'ddns-conflict-resolution-mode', 'ddns-ttl-percent',
+  ],
+};
+
+/** Keys of multi-threading; the section is ignored as a whole, so they get no warning of their own. */
+const MULTI_THREADING_KEYS = { handled: [], silent: ['enable-multi-threading', 'thread-pool-size', 'packet-queue-size'] };
+
+/**
+ * Keys of dhcp-ddns in Kea 2.2, including the per-client settings that Kea 1.x kept here and Kea
+ * 2.2 still accepts as deprecated. The section gets one warning when updates are enabled, so its
+ * keys get none of their own.
+ */
+const DHCP_DDNS_KEYS = {
+  handled: ['enable-updates'],
+  silent: [
+    'server-ip', 'server-port', 'sender-ip', 'sender-port', 'max-queue-size', 'ncr-protocol', 'ncr-format',
+    'override-no-update', 'override-client-update', 'replace-client-name', 'generated-prefix', 'qualifying-suffix',
+    'hostname-char-set', 'hostname-char-replacement',
   ],
 };
 
@@ -71,7 +89,7 @@ function loadFrom(read: () => ReadResult, sourcePath: string): LoadResult {
 
 function buildConfig(issues: Issues, document: unknown, sourcePath: string): ServerConfig | undefined {
   if (!isObject(document)) {
-    issues.invalid('(top level)', document, 'an object with a Dhcp4 key');
+    issues.invalid('(top level)', document, 'an object with a Dhcp4 key', 'object');
     return undefined;
   }
   for (const key of Object.keys(document)) {
@@ -86,7 +104,7 @@ function buildConfig(issues: Issues, document: unknown, sourcePath: string): Ser
     return undefined;
   }
   if (!isObject(dhcp4)) {
-    issues.invalid('Dhcp4', dhcp4, 'an object with the DHCPv4 server configuration');
+    issues.invalid('Dhcp4', dhcp4, 'an object with the DHCPv4 server configuration', 'object');
     return undefined;
   }
   return buildDhcp4(issues, dhcp4, document, sourcePath);
@@ -101,6 +119,7 @@ function buildDhcp4(issues: Issues, dhcp4: JsonObject, document: JsonObject, sou
   const echoClientId = readBool(issues, dhcp4, 'echo-client-id', path) ?? true;
   const options = parseOptionData(issues, dhcp4['option-data'], `${path}.option-data`);
   const subnets = parseSubnets(issues, dhcp4, path, { params, echoClientId, options });
+  warnNoSubnet(issues, dhcp4, path);
   const hooks = parseHooks(issues, dhcp4['hooks-libraries'], `${path}.hooks-libraries`);
 
   return {
@@ -136,12 +155,17 @@ function checkSpecialKeys(issues: Issues, dhcp4: JsonObject, path: string): void
   if (readBool(issues, dhcp4, 'ip-reservations-unique', path) === false) {
     issues.warning(`${path}.ip-reservations-unique`, 'nestor always requires each reserved address to be unique, false is ignored');
   }
-  if (dhcp4['multi-threading'] !== undefined) {
+  warnSharedNetworks(issues, dhcp4, path);
+
+  const threading = readObject(issues, dhcp4, 'multi-threading', path);
+  if (threading !== undefined) {
+    checkKeys(issues, threading, `${path}.multi-threading`, MULTI_THREADING_KEYS);
     issues.warning(`${path}.multi-threading`, 'ignored: nestor sets its worker threads with nestor.workers');
   }
-  const ddns = dhcp4['dhcp-ddns'];
-  if (ddns !== undefined && (!isObject(ddns) || ddns['enable-updates'] === true)) {
-    issues.warning(`${path}.dhcp-ddns`, 'DNS updates are not supported yet, ignored');
+  const ddns = readObject(issues, dhcp4, 'dhcp-ddns', path);
+  if (ddns !== undefined) {
+    checkKeys(issues, ddns, `${path}.dhcp-ddns`, DHCP_DDNS_KEYS);
+    if (readBool(issues, ddns, 'enable-updates', `${path}.dhcp-ddns`) === true) issues.warning(`${path}.dhcp-ddns`, 'DNS updates are not supported yet, ignored');
   }
 }
 

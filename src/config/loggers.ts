@@ -22,14 +22,14 @@ const TRACE_DEBUGLEVEL = 50;
 export function parseLoggers(issues: Issues, list: unknown, path: string): LoggerConfig[] {
   if (list === undefined) return [];
   if (!Array.isArray(list)) {
-    issues.invalid(path, list, 'a list of loggers');
+    issues.invalid(path, list, 'a list of loggers', 'list');
     return [];
   }
   const loggers: LoggerConfig[] = [];
   list.forEach((entry, i) => {
     const entryPath = `${path}[${i}]`;
     if (!isObject(entry)) {
-      issues.invalid(entryPath, entry, 'an object with name and severity');
+      issues.invalid(entryPath, entry, 'an object with name and severity', 'object');
       return;
     }
     checkKeys(issues, entry, entryPath, { handled: ['name', 'severity', 'debuglevel', 'output_options', 'output-options'] });
@@ -50,20 +50,20 @@ export function parseLoggers(issues: Issues, list: unknown, path: string): Logge
 function parseOutputs(issues: Issues, list: unknown, path: string): string[] {
   if (list === undefined) return [];
   if (!Array.isArray(list)) {
-    issues.invalid(path, list, 'a list of outputs');
+    issues.invalid(path, list, 'a list of outputs', 'list');
     return [];
   }
   const outputs: string[] = [];
   list.forEach((entry, i) => {
     const entryPath = `${path}[${i}]`;
     if (!isObject(entry)) {
-      issues.invalid(entryPath, entry, "an object with output: 'stdout', 'stderr', 'syslog' or a file path");
+      issues.invalid(entryPath, entry, "an object with output: 'stdout', 'stderr', 'syslog' or a file path", 'object');
       return;
     }
     checkKeys(issues, entry, entryPath, { handled: ['output'], silent: ['maxver', 'maxsize', 'flush', 'pattern'] });
     const output = readString(issues, entry, 'output', entryPath);
     if (output === undefined || output === '') {
-      issues.invalid(`${entryPath}.output`, entry.output, "'stdout', 'stderr', 'syslog' or a file path");
+      issues.invalid(`${entryPath}.output`, entry.output, "'stdout', 'stderr', 'syslog' or a file path", 'string');
       return;
     }
     outputs.push(output);

@@ -19,14 +19,14 @@ export function parseOptionData(issues: Issues, list: unknown, path: string): Ma
   const options = new Map<number, ConfiguredOption>();
   if (list === undefined) return options;
   if (!Array.isArray(list)) {
-    issues.invalid(path, list, 'a list of options');
+    issues.invalid(path, list, 'a list of options', 'list');
     return options;
   }
 
   list.forEach((entry, i) => {
     const entryPath = `${path}[${i}]`;
     if (!isObject(entry)) {
-      issues.invalid(entryPath, entry, 'an object with name or code, and data');
+      issues.invalid(entryPath, entry, 'an object with name or code, and data', 'object');
       return;
     }
     const option = parseOptionEntry(issues, entry, entryPath);

@@ -23,7 +23,7 @@ const RESERVATION_KEYS = {
 export function parseReservations(issues: Issues, list: unknown, path: string, prefix: Prefix | undefined): ReservationConfig[] {
   if (list === undefined) return [];
   if (!Array.isArray(list)) {
-    issues.invalid(path, list, 'a list of reservations');
+    issues.invalid(path, list, 'a list of reservations', 'list');
     return [];
   }
 
@@ -33,7 +33,7 @@ export function parseReservations(issues: Issues, list: unknown, path: string, p
   list.forEach((entry, i) => {
     const entryPath = `${path}[${i}]`;
     if (!isObject(entry)) {
-      issues.invalid(entryPath, entry, 'an object with an identifier such as hw-address');
+      issues.invalid(entryPath, entry, 'an object with an identifier such as hw-address', 'object');
       return;
     }
     const parsed = parseReservation(issues, entry, entryPath, prefix);

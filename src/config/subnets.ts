@@ -1,6 +1,7 @@
 // subnet4 entries and their pools. A subnet inherits every global parameter it does not set
 // (Kea's rule) and its options are the global ones with its own merged over them per code.
-// Pools must lie inside their subnet and must not overlap each other.
+// Pools must lie inside their subnet and must not overlap each other, nor a pool of another
+// subnet (subnet-checks.ts).
 
 import { formatIpv4, parseIpv4 } from '../codec/options/index.js';
 import { inPrefix, parsePrefix, parseRange } from './addresses.js';
@@ -11,6 +12,8 @@ import { mergeOptions, parseOptionData } from './options.js';
 import { LEVEL_KEYS, readLevelParams } from './params.js';
 import type { LevelParams } from './params.js';
 import { parseReservations } from './reservations.js';
+import { checkPoolOverlaps, checkSubnetOverlaps } from './subnet-checks.js';
+import type { PlacedSubnet } from './subnet-checks.js';
 import type { OptionSet, PoolConfig, SubnetConfig } from './types.js';
 
 const OPT_SERVER_IDENTIFIER = 54;
@@ -42,7 +45,7 @@ export interface GlobalScope {
 /** Parses Dhcp4.subnet4; subnets with errors are reported and left out. */
 export function parseSubnets(issues: Issues, dhcp4: JsonObject, path: string, scope: GlobalScope): SubnetConfig[] {
   const list = readArray(issues, dhcp4, 'subnet4', path) ?? [];
-  const subnets: SubnetConfig[] = [];
+  const subnets: PlacedSubnet[] = [];
   const ids = new Map<number, string>();
   const prefixes = new Map<string, string>();
   let nextAutoId = 1;
@@ -50,24 +53,28 @@ export function parseSubnets(issues: Issues, dhcp4: JsonObject, path: string, sc
   list.forEach((entry, i) => {
     const entryPath = `${path}.subnet4[${i}]`;
     if (!isObject(entry)) {
-      issues.invalid(entryPath, entry, 'an object with id, subnet and pools');
+      issues.invalid(entryPath, entry, 'an object with id, subnet and pools', 'object');
       return;
     }
     const id = readSubnetId(issues, entry, entryPath, nextAutoId);
     if (id !== undefined) nextAutoId = Math.max(nextAutoId, id + 1);
     const subnet = parseSubnet(issues, entry, entryPath, scope, id ?? 0);
     if (id === undefined || subnet === undefined) return;
+    const { network, prefixLength } = subnet.config;
 
     const idHolder = ids.get(id);
     if (idHolder !== undefined) issues.error(`${entryPath}.id`, `subnet id ${id} is already used by ${idHolder} (expected unique ids)`);
     ids.set(id, entryPath);
-    const key = `${formatIpv4(subnet.network)}/${subnet.prefixLength}`;
+    const key = `${formatIpv4(network)}/${prefixLength}`;
     const prefixHolder = prefixes.get(key);
     if (prefixHolder !== undefined) issues.error(`${entryPath}.subnet`, `subnet '${key}' is already defined by ${prefixHolder} (expected each prefix once)`);
     prefixes.set(key, entryPath);
     subnets.push(subnet);
   });
-  return subnets;
+
+  checkSubnetOverlaps(issues, subnets);
+  checkPoolOverlaps(issues, subnets);
+  return subnets.map((s) => s.config);
 }
 
 /**
@@ -83,7 +90,7 @@ function readSubnetId(issues: Issues, entry: JsonObject, path: string, nextAutoI
   return readInt(issues, entry, 'id', path, { min: 1, max: MAX_SUBNET_ID });
 }
 
-function parseSubnet(issues: Issues, entry: JsonObject, path: string, scope: GlobalScope, id: number): SubnetConfig | undefined {
+function parseSubnet(issues: Issues, entry: JsonObject, path: string, scope: GlobalScope, id: number): PlacedSubnet | undefined {
   checkKeys(issues, entry, path, SUBNET_KEYS);
 
   const prefix = readSubnetPrefix(issues, entry, path);
@@ -98,14 +105,14 @@ function parseSubnet(issues: Issues, entry: JsonObject, path: string, scope: Glo
   const reservations = parseReservations(issues, entry.reservations, `${path}.reservations`, prefix);
   const serverIdOption = options.get(OPT_SERVER_IDENTIFIER);
 
-  return {
+  const config: SubnetConfig = {
     id,
     subnet: String(entry.subnet),
     network: prefix.network,
     prefixLength: prefix.prefixLength,
     mask: prefix.mask,
     broadcast: (prefix.network | ~prefix.mask) >>> 0,
-    pools,
+    pools: pools.map((p) => p.pool),
     relayAddresses,
     interface: iface === '' ? undefined : iface,
     clientClass,
@@ -129,6 +136,7 @@ function parseSubnet(issues: Issues, entry: JsonObject, path: string, scope: Glo
     reservationsOutOfPool: params.reservationsOutOfPool,
     serverId: serverIdOption?.data.length === 4 ? new DataView(serverIdOption.data.buffer, serverIdOption.data.byteOffset).getUint32(0) : undefined,
   };
+  return { config, path, pools };
 }
 
 function readSubnetPrefix(issues: Issues, entry: JsonObject, path: string): Prefix | undefined {
@@ -174,19 +182,26 @@ function readRelay(issues: Issues, entry: JsonObject, path: string): number[] {
   const addresses: number[] = [];
   for (const [value, where] of texts) {
     const address = typeof value === 'string' ? parseIpv4(value.trim()) : undefined;
-    if (address === undefined) issues.invalid(where, value, 'an IPv4 address such as 198.18.0.1');
+    if (address === undefined) issues.invalid(where, value, 'an IPv4 address such as 198.18.0.1', 'string');
     else if (address !== 0 && !addresses.includes(address)) addresses.push(address);
   }
   return addresses;
 }
 
-function parsePools(issues: Issues, entry: JsonObject, path: string, prefix: Prefix): PoolConfig[] {
+/** A pool read from the file, with its JSON path and its range as written. */
+interface ParsedPool {
+  pool: PoolConfig;
+  path: string;
+  text: string;
+}
+
+function parsePools(issues: Issues, entry: JsonObject, path: string, prefix: Prefix): ParsedPool[] {
   const list = readArray(issues, entry, 'pools', path) ?? [];
-  const pools: Array<PoolConfig & { where: string }> = [];
+  const pools: ParsedPool[] = [];
   list.forEach((pool, i) => {
     const entryPath = `${path}.pools[${i}]`;
     if (!isObject(pool)) {
-      issues.invalid(entryPath, pool, "an object with pool: 'first - last'");
+      issues.invalid(entryPath, pool, "an object with pool: 'first - last'", 'object');
       return;
     }
     checkKeys(issues, pool, entryPath, POOL_KEYS);
@@ -205,12 +220,12 @@ function parsePools(issues: Issues, entry: JsonObject, path: string, prefix: Pre
       issues.error(`${entryPath}.pool`, `range ${quote(text)} is outside the subnet (expected addresses in ${formatIpv4(prefix.network)}/${prefix.prefixLength})`);
       return;
     }
-    const overlapped = pools.find((p) => range.first <= p.last && p.first <= range.last);
+    const overlapped = pools.find(({ pool: p }) => range.first <= p.last && p.first <= range.last);
     if (overlapped !== undefined) {
-      issues.error(`${entryPath}.pool`, `range ${quote(text)} overlaps the pool at ${overlapped.where} (expected disjoint pools)`);
+      issues.error(`${entryPath}.pool`, `range ${quote(text)} overlaps the pool at ${overlapped.path} (expected disjoint pools)`);
       return;
     }
-    pools.push({ first: range.first, last: range.last, clientClass, options, where: entryPath });
+    pools.push({ pool: { first: range.first, last: range.last, clientClass, options }, path: entryPath, text });
   });
-  return pools.map(({ where: _where, ...pool }) => pool);
+  return pools;
 }

@@ -265,6 +265,7 @@ describe('config load: nestor settings and hooks', () => {
 
   it('recognises hook libraries by file name', () => {
     const result = load({
+      subnet4: [SUBNET],
       'hooks-libraries': [
         { library: '/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_lease_cmds.so' },
         { library: 'libdhcp_ha.so', parameters: { 'high-availability': [{ mode: 'hot-standby' }] } },
@@ -305,22 +306,33 @@ describe('config load: nestor settings and hooks', () => {
 });
 
 describe('config load: unsupported keys', () => {
-  it('warns once per unsupported or unknown key and still loads the rest', () => {
+  it('warns once per unsupported key and still loads the rest', () => {
     const result = load({
       'shared-networks': [],
       'client-classes': [],
-      'made-up-key': 1,
       comment: 'silently accepted',
-      'lease-database': { type: 'memfile', persist: false, 'lfc-interval': 3600 },
-      subnet4: [SUBNET],
+      'user-context': { site: 'lab' },
+      'lease-database': { type: 'memfile', persist: false, 'lfc-interval': 3600, user: 'kea' },
+      subnet4: [{ ...SUBNET, comment: 'silent here too', 'store-extended-info': true }],
     }, { Dhcp6: {} });
     expect(loaded(result).subnets).toHaveLength(1);
     expect(warnings(result)).toEqual([
       'Dhcp6: configuration of another Kea server, ignored (nestor serves DHCPv4 only)',
-      'Dhcp4.shared-networks: not supported yet, ignored',
       'Dhcp4.client-classes: not supported yet, ignored',
-      'Dhcp4.made-up-key: unknown parameter, ignored',
+      'Dhcp4.shared-networks: not supported yet, ignored',
+      'Dhcp4.subnet4[0].store-extended-info: not supported yet, ignored',
+      'Dhcp4.lease-database.user: not supported yet, ignored',
       'Dhcp4.lease-database.persist: nestor always writes leases to disk, false is ignored',
+    ]);
+  });
+
+  it('rejects the configuration for an unknown key but lists every other issue', () => {
+    const result = load({ 'valid-liftime': 7200, 'client-classes': [], 'renew-timer': 'x', subnet4: [SUBNET] });
+    expect(result.config).toBeUndefined();
+    expect(result.issues).toEqual([
+      { severity: 'error', path: 'Dhcp4.valid-liftime', message: "unknown parameter (did you mean 'valid-lifetime'?)" },
+      { severity: 'warning', path: 'Dhcp4.client-classes', message: 'not supported yet, ignored' },
+      { severity: 'error', path: 'Dhcp4.renew-timer', message: "invalid value 'x' (a string; expected an integer from 0 to 4294967295)" },
     ]);
   });
 
@@ -337,6 +349,7 @@ describe('config load: unsupported keys', () => {
 describe('config load: custom option definitions', () => {
   it('warns about options that use an option-def and leaves them out', () => {
     const result = load({
+      subnet4: [SUBNET],
       'option-def': [{ name: 'site-option', code: 224, type: 'uint32' }],
       'option-data': [
         { name: 'site-option', data: '12' },
@@ -349,6 +362,96 @@ describe('config load: custom option definitions', () => {
       'Dhcp4.option-def: custom option definitions are not supported yet, ignored (options that use them are reported where they appear)',
       "Dhcp4.option-data[0]: option 'site-option' uses a custom definition from option-def, which is not supported yet; the option is not sent",
       "Dhcp4.option-data[1]: option '224' uses a custom definition from option-def, which is not supported yet; the option is not sent",
+    ]);
+  });
+});
+
+describe('config load: memfile lease database', () => {
+  it('warns that the name must be a new path for the LMDB file', () => {
+    const result = load({ 'lease-database': { type: 'memfile', name: '/var/lib/kea/kea-leases4.csv' }, subnet4: [SUBNET] });
+    expect(loaded(result).leaseDatabase).toEqual({ type: 'memfile', path: '/var/lib/kea/kea-leases4.csv', persist: true });
+    expect(warnings(result)).toEqual([
+      "Dhcp4.lease-database.name: nestor keeps leases in an LMDB database, not Kea's CSV file; point 'name' to a new path (an existing Kea CSV file there makes the server refuse to start)",
+    ]);
+  });
+
+  it.each([
+    ['memfile without a name', { type: 'memfile' }],
+    ['lmdb with a name', { type: 'lmdb', name: '/tmp/leases4.lmdb' }],
+  ])('does not warn for %s', (_what, database) => {
+    expect(warnings(load({ 'lease-database': database, subnet4: [SUBNET] }))).toEqual([]);
+  });
+});
+
+describe('config load: subnets that are not served', () => {
+  function sharedNetwork(count: number): Record<string, unknown> {
+    const subnets = Array.from({ length: count }, (_, i) => ({ id: i + 10, subnet: `198.19.${i}.0/24` }));
+    return { 'shared-networks': [{ name: 'floor', subnet4: subnets }], subnet4: [SUBNET] };
+  }
+
+  it('lists the subnets of shared-networks', () => {
+    const dhcp4 = {
+      'shared-networks': [
+        { name: 'a', subnet4: [{ id: 1, subnet: '10.0.0.0/8' }] },
+        { name: 'b', subnet4: [{ id: 2, subnet: '192.0.2.0/24' }, { subnet: '198.51.100.0/24' }] },
+        { name: 'empty' },
+      ],
+      subnet4: [{ ...SUBNET, id: 3 }],
+    };
+    expect(warnings(load(dhcp4))).toEqual([
+      'Dhcp4.shared-networks: not supported yet, ignored; its 3 subnets 10.0.0.0/8 (id 1), 192.0.2.0/24 (id 2), 198.51.100.0/24 (no id) are not served',
+    ]);
+  });
+
+  it('names a single shared-network subnet in the singular', () => {
+    expect(warnings(load(sharedNetwork(1)))).toEqual(['Dhcp4.shared-networks: not supported yet, ignored; its 1 subnet 198.19.0.0/24 (id 10) is not served']);
+  });
+
+  it('lists ten shared-network subnets and counts the rest', () => {
+    const [warning] = warnings(load(sharedNetwork(12)));
+    expect(warning).toMatch(/^Dhcp4\.shared-networks: not supported yet, ignored; its 12 subnets 198\.19\.0\.0\/24 \(id 10\), /);
+    expect(warning).toMatch(/198\.19\.9\.0\/24 \(id 19\) and 2 more are not served$/);
+    expect(warning).not.toContain('198.19.10.0/24');
+  });
+
+  it.each([
+    ['no subnet4 key', {}],
+    ['an empty subnet4 list', { subnet4: [] }],
+    ['only shared-network subnets', { 'shared-networks': [{ name: 'a', subnet4: [{ id: 1, subnet: '10.0.0.0/8' }] }] }],
+  ])('warns that no subnet is configured with %s', (_what, dhcp4) => {
+    expect(warnings(load(dhcp4))).toContain('Dhcp4.subnet4: no subnet is configured, so the server answers no client');
+  });
+
+  it('does not add the no-subnet warning when subnets are left out for errors', () => {
+    const result = load({ subnet4: [{ id: 1, subnet: 'bad' }] });
+    expect(errors(result)).toHaveLength(1);
+    expect(warnings(result)).toEqual([]);
+  });
+
+  it('warns about overlapping subnet prefixes and names both paths', () => {
+    const subnet4 = [
+      { id: 1, subnet: '198.18.0.0/24', pools: [{ pool: '198.18.0.10 - 198.18.0.20' }] },
+      { id: 2, subnet: '198.19.0.0/24' },
+      { id: 3, subnet: '198.18.0.0/16', pools: [{ pool: '198.18.5.10 - 198.18.5.20' }] },
+    ];
+    const result = load({ subnet4 });
+    expect(loaded(result).subnets.map((s) => s.id)).toEqual([1, 2, 3]);
+    expect(warnings(result)).toEqual([
+      "Dhcp4.subnet4[2].subnet: prefix '198.18.0.0/16' overlaps subnet '198.18.0.0/24' at Dhcp4.subnet4[0] " +
+        '(a client in the overlap is served from one of the two, chosen by the subnet selection rules)',
+    ]);
+  });
+
+  it('does not warn about adjacent prefixes', () => {
+    const subnet4 = [SUBNET, { id: 2, subnet: '198.18.1.0/24' }, { id: 3, subnet: '198.17.255.0/24' }];
+    expect(warnings(load({ subnet4 }))).toEqual([]);
+  });
+});
+
+describe('config load: configuration file errors', () => {
+  it('reports a missing file in words', () => {
+    expect(loadConfig('/tmp/nestor-no-such-config.json').issues).toEqual([
+      { severity: 'error', path: '/tmp/nestor-no-such-config.json', message: 'cannot read the configuration file: not found (ENOENT)' },
     ]);
   });
 });
