@@ -59,7 +59,11 @@ describe("config load: Kea's own example configurations", () => {
   const folder = ['/usr/share/doc/kea-doc/examples/kea4', '/usr/share/doc/kea/examples/kea4'].find((d) => existsSync(d));
   const files = folder === undefined ? [] : readdirSync(folder).filter((f) => f.endsWith('.json'));
 
-  it.skipIf(folder === undefined)('runs over every example (skipped: Kea examples are not installed)', () => {
+  // Debian's kea-doc installs them; CI installs it, so there a missing folder is a failure, not a skip.
+  const skipExamples = folder === undefined && process.env.CI !== 'true';
+
+  it.skipIf(skipExamples)('names a path for every issue in every example', () => {
+    expect(folder, "Kea's examples not found: install the Debian package 'kea-doc'").toBeDefined();
     expect(files.length).toBeGreaterThan(10);
     for (const file of files) {
       const result = loadConfig(join(folder as string, file));
@@ -68,7 +72,8 @@ describe("config load: Kea's own example configurations", () => {
     }
   });
 
-  it.skipIf(folder === undefined)('loads every example without errors', () => {
+  it.skipIf(skipExamples)('loads every example without errors', () => {
+    expect(folder, "Kea's examples not found: install the Debian package 'kea-doc'").toBeDefined();
     const failing = files.filter((file) => errors(loadConfig(join(folder as string, file))).length > 0);
     expect(failing).toEqual([]);
   });
