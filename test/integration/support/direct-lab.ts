@@ -13,7 +13,7 @@ import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 
 import { Lab } from './lab.js';
 import type { LabProcess } from './lab.js';
-import { parseDhcpFrame, readPcap } from './frames.js';
+import { SEND_FRAMES_PY, parseDhcpFrame, readPcap, writeFrameFile } from './frames.js';
 import type { DhcpFrame } from './frames.js';
 
 /**
@@ -41,6 +41,7 @@ export class DirectLab {
   readonly bridgeNs: string;
   readonly serverNs: string;
   private portCount = 0;
+  private sendCount = 0;
   private readonly ports = new Map<string, string>();
 
   constructor(tag: string) {
@@ -84,9 +85,25 @@ export class DirectLab {
   /** Starts tcpdump on eth0 of ns, writing DHCP traffic into a pcap file in the lab folder. */
   async startCapture(ns: string, name: string, filter = 'udp port 67 or udp port 68'): Promise<Capture> {
     const file = this.lab.path(`${name}.pcap`);
-    const tcpdump = this.lab.spawn(ns, '/usr/bin/tcpdump', ['-i', 'eth0', '-U', '-n', '-Z', 'root', '-s', '2048', '-w', file, filter]);
+    const tcpdump = this.lab.spawn(ns, '/usr/bin/tcpdump', ['-i', 'eth0', '--immediate-mode', '-U', '-n', '-Z', 'root', '-s', '2048', '-w', file, filter]);
     await tcpdump.waitFor(/listening on/, 10_000);
     return new Capture(tcpdump, file);
+  }
+
+  /**
+   * Sends frames from eth0 of ns through an AF_PACKET socket (python3), gapSeconds apart, and
+   * returns how many the kernel took and how many sends failed.
+   */
+  sendFrames(ns: string, frames: readonly Uint8Array[], gapSeconds = 0, timeoutMs = 30_000): { sent: number; failed: number } {
+    this.sendCount++;
+    const script = this.lab.path('send-frames.py');
+    const file = this.lab.path(`frames-${this.sendCount}.bin`);
+    writeFileSync(script, SEND_FRAMES_PY);
+    writeFrameFile(file, frames);
+    const output = this.lab.exec(ns, 'python3', [script, 'eth0', file, String(gapSeconds)], timeoutMs);
+    const m = output.match(/sent (\d+) failed (\d+)/);
+    if (m === null) throw new Error(`send-frames.py printed no summary: ${output}`);
+    return { sent: Number(m[1]), failed: Number(m[2]) };
   }
 
   /** The name of the bridge port (in the bridge namespace) that leads to ns. */
