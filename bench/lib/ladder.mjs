@@ -1,0 +1,127 @@
+// Runs the measurement points. A point is one system, one generator, one offered rate and one
+// repetition, on a freshly started server with an empty lease database. Repetitions are interleaved
+// round-robin (repetition 1 of every system at a rate, then repetition 2, ...) so that drift in the
+// machine's load hits all systems alike.
+
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { GENERATORS } from './generators.mjs';
+import { isRunning, readCpuSeconds, stopProcess } from './proc.mjs';
+import { POOL, SYSTEMS } from './systems.mjs';
+import { median } from './stats.mjs';
+
+/** A rate fails when the median of its repetitions lost more than this share of exchanges (%). */
+export const FAILURE_THRESHOLD_PCT = 2.5;
+/** A system stops climbing a ladder after this many failed rates in a row. */
+const FAILED_RATES_TO_STOP = 2;
+/** Exchanges allowed per point: each is a new client, so they must fit in the pool with room to spare. */
+const EXCHANGES_PER_POINT = Math.floor(POOL.size * 0.95);
+
+export class PointRunner {
+  constructor({ lab, workDir, runByte, workers, log }) {
+    this.lab = lab;
+    this.workDir = workDir;
+    this.runByte = runByte;
+    this.workers = workers;
+    this.log = log;
+    this.count = 0;
+  }
+
+  /** Measure one point; errors become a point with `error` set and 100 % failed. */
+  async run(system, generator, rate, rep, durationS) {
+    this.count++;
+    const duration = pointDuration(rate, durationS);
+    // 02:RR:HH:LL:00:00 with RR per run and HHLL per point: no two points share a MAC.
+    const macBase = `02:${hex(this.runByte)}:${hex(this.count >> 8)}:${hex(this.count)}:00:00`;
+    const dir = join(this.workDir, `p${this.count}-${system}`);
+    mkdirSync(dir);
+
+    const point = { system, generator, offered_rate: rate, rep, duration_s: duration, mac_base: macBase, started_at: new Date().toISOString() };
+    let server;
+    // A failure of the server counts as 100 % failed exchanges; a failure of the generator does
+    // not measure the server, so such points are kept but left out of medians and spreads.
+    let errorSource = 'server';
+    try {
+      server = await SYSTEMS[system].start(this.lab, dir, { workers: this.workers });
+      const before = readCpuSeconds(server.pid);
+      errorSource = 'generator';
+      const result = await GENERATORS[generator].run(this.lab, { rate, durationS: duration, macBase });
+      errorSource = 'server';
+      if (!isRunning(server.pid)) throw new Error(`${system} exited during the point: ${server.output().stderr.slice(-1_000)}`);
+      const after = readCpuSeconds(server.pid);
+      const serverCpuS = after.cpuS - before.cpuS;
+      Object.assign(point, result, {
+        server_cpu_s: round(serverCpuS, 3),
+        server_threads: after.threads,
+        server_cpu_per_lease_us: result.acks > 0 ? round((serverCpuS * 1e6) / result.acks, 2) : null,
+      });
+    } catch (err) {
+      Object.assign(point, { error: err.message, error_source: errorSource, exchanges: 0, acks: 0, failed_pct: 100, leases_per_s: 0 });
+    } finally {
+      if (server !== undefined) await stopProcess(server);
+      rmSync(dir, { recursive: true, force: true });
+    }
+    this.log(formatPoint(point));
+    return point;
+  }
+}
+
+/**
+ * Climb `rates` for every system, `reps` interleaved repetitions per rate; a system leaves the
+ * ladder after FAILED_RATES_TO_STOP failed rates in a row. Returns every point measured.
+ */
+export async function runLadder(runner, { generator, systems, rates, reps, durationS }) {
+  const points = [];
+  let active = [...systems];
+  const failedInRow = Object.fromEntries(systems.map((s) => [s, 0]));
+
+  for (const rate of rates) {
+    if (active.length === 0) break;
+    for (let rep = 1; rep <= reps; rep++) {
+      for (const system of active) points.push(await runner.run(system, generator, rate, rep, durationS));
+    }
+    for (const system of active) {
+      const failed = median(points.filter((p) => p.system === system && p.offered_rate === rate && countsForServer(p)).map((p) => p.failed_pct));
+      failedInRow[system] = failed > FAILURE_THRESHOLD_PCT ? failedInRow[system] + 1 : 0;
+    }
+    active = active.filter((s) => failedInRow[s] < FAILED_RATES_TO_STOP);
+  }
+  return points;
+}
+
+/** Interleaved repetitions of one rate for the given systems, with no climbing. */
+export async function runFixedRate(runner, { generator, systems, rate, reps, durationS }) {
+  const points = [];
+  for (let rep = 1; rep <= reps; rep++) {
+    for (const system of systems) points.push(await runner.run(system, generator, rate, rep, durationS));
+  }
+  return points;
+}
+
+/** Whether a point measures the server: true unless the generator itself failed. */
+export function countsForServer(point) {
+  return point.error_source !== 'generator';
+}
+
+/** Compute the point's length in seconds: the requested one, shortened so that rate x duration fits the pool. */
+export function pointDuration(rate, durationS) {
+  const fit = Math.floor((EXCHANGES_PER_POINT / rate) * 100) / 100;
+  return Math.min(durationS, fit);
+}
+
+function formatPoint(p) {
+  const head = `${p.generator.padEnd(8)} ${p.system.padEnd(7)} ${String(p.offered_rate).padStart(7)}/s rep ${p.rep} ${String(p.duration_s).padStart(5)} s`;
+  if (p.error !== undefined) return `${head}  ERROR ${p.error.split('\n')[0].slice(0, 160)}`;
+  const cpu = p.server_cpu_per_lease_us === null ? '-' : `${p.server_cpu_per_lease_us.toFixed(1)} us`;
+  return `${head}  ${Math.round(p.leases_per_s).toString().padStart(7)} leases/s  failed ${p.failed_pct.toFixed(2).padStart(6)} %  cpu/lease ${cpu}`;
+}
+
+function hex(n) {
+  return (n & 0xff).toString(16).padStart(2, '0');
+}
+
+function round(x, digits) {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
