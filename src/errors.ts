@@ -45,6 +45,9 @@ export const E = {
   LEASES_WRITE: { code: 'NESTOR_ERR_LEASES_WRITE', cls: LeaseStoreError },
   SERVER_RUNNING: { code: 'NESTOR_ERR_SERVER_RUNNING', cls: NestorError },
   CLI_USAGE: { code: 'NESTOR_ERR_CLI_USAGE', cls: CliError },
+  CONTROL_SOCKET: { code: 'NESTOR_ERR_CONTROL_SOCKET', cls: NestorError },
+  CONTROL_HTTP: { code: 'NESTOR_ERR_CONTROL_HTTP', cls: NestorError },
+  CONTROL_CONNECT: { code: 'NESTOR_ERR_CONTROL_CONNECT', cls: NestorError },
 } as const satisfies Record<string, { code: string; cls: ErrorClass }>;
 
 /** Codes that were used once and must never be reused. */

@@ -3,6 +3,7 @@
 // test checks that each id is used at exactly one call site and that the document is current.
 
 import { CONFIG_MESSAGES } from './catalogue/config.js';
+import { CONTROL_MESSAGES } from './catalogue/control.js';
 import { ENGINE_MESSAGES } from './catalogue/engine.js';
 import { IO_MESSAGES } from './catalogue/io.js';
 import { LEASES_MESSAGES } from './catalogue/leases.js';
@@ -17,6 +18,7 @@ export const MESSAGES: readonly MessageEntry[] = [
   ...IO_MESSAGES,
   ...LEASES_MESSAGES,
   ...ENGINE_MESSAGES,
+  ...CONTROL_MESSAGES,
 ];
 
 const byId = new Map(MESSAGES.map((m) => [m.id, m]));
