@@ -5,7 +5,7 @@
 //
 // usage: sudo npm run bench -- [--quick] [--systems LIST] [--generators LIST] [--workers N]
 
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,6 +51,12 @@ async function main(argv) {
   const options = parseOptions(argv);
   if (options.help) {
     process.stdout.write(USAGE);
+    return 0;
+  }
+  if (options.chartOnly) {
+    const results = JSON.parse(readFileSync(join(RESULTS_DIR, 'latest.json'), 'utf8'));
+    writeChart(results);
+    console.log(formatTable(results));
     return 0;
   }
   const startedAt = Date.now();
@@ -164,7 +170,10 @@ function machineInfo(loadStart) {
 function writeResults(results) {
   mkdirSync(RESULTS_DIR, { recursive: true });
   writeFileSync(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeChart(results);
+}
 
+function writeChart(results) {
   const panels = Object.entries(results.summary).map(([generator, bySystem]) => ({
     title: GENERATORS[generator].label,
     series: Object.entries(bySystem).filter(([, s]) => s !== null)

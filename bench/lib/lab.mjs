@@ -44,7 +44,7 @@ export class Lab {
     this.exec(ns, 'ip', ['link', 'set', 'lo', 'up']);
   }
 
-  /** A veth pair from `ns` (interface `ifname`) to a port of br0 named `<port>` in the bridge namespace. */
+  /** Create a veth pair from `ns` (interface `ifname`) to a port of br0 named `<port>` in the bridge namespace. */
   link(ns, ifname, port) {
     const tmpA = `nbt${process.pid % 100000}a`;
     const tmpB = `nbt${process.pid % 100000}b`;

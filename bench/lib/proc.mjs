@@ -56,7 +56,7 @@ export function startProcess(cmd, args, { collect = true, env } = {}) {
   return { child, pid, exited, output: () => ({ stdout, stderr }) };
 }
 
-/** Whether a child started through startProcess() is still running. */
+/** Report whether a child started through startProcess() is still running. */
 export function isRunning(pid) {
   return running.has(pid);
 }
@@ -85,9 +85,9 @@ function signal(pid, name) {
 }
 
 /**
- * CPU seconds (user + system) used so far by a process and all its threads. The whole-process line
- * in /proc/PID/stat already sums every thread, including threads that have exited, so worker
- * threads are counted; the per-thread sum is returned too as a cross-check.
+ * Read the CPU seconds (user + system) used so far by a process and all its threads. The
+ * whole-process line in /proc/PID/stat already sums every thread, including threads that have
+ * exited, so worker threads are counted. The sum over /proc/PID/task is returned as a cross-check.
  */
 export function readCpuSeconds(pid) {
   const processTicks = ticksFromStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));

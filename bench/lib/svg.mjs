@@ -1,6 +1,7 @@
-// A small SVG line-chart writer for the results: one panel per generator, offered rate (log scale)
-// against leases/s (median over repetitions, with a bar from the lowest to the highest repetition),
-// one line per system, a dashed line where leases/s equals the offered rate, and a legend.
+// A small SVG line-chart writer for the results, with one panel per generator. Each panel plots the
+// offered rate (log scale) against leases/s, one line per system. A marker is the median over
+// repetitions, with a bar from the lowest to the highest repetition. A dashed line marks leases/s
+// equal to the offered rate, and a legend names the systems.
 
 const PANEL_WIDTH = 560;
 const PANEL_HEIGHT = 420;
@@ -8,6 +9,7 @@ const MARGIN = { left: 78, right: 24, top: 48, bottom: 58 };
 const LEGEND_HEIGHT = 40;
 const COLORS = { nestor: '#d62728', 'kea-st': '#1f77b4', 'kea-mt': '#17becf', ceiling: '#7f7f7f' };
 const FALLBACK_COLORS = ['#2ca02c', '#9467bd', '#8c564b'];
+const LEGEND_ORDER = Object.keys(COLORS);
 
 /**
  * Render the chart. `panels` is a list of { title, series: [{ name, label, rows }] } where each row
@@ -43,12 +45,16 @@ function renderPanel(panel, offsetX, offsetY) {
   const rates = rows.map((r) => r.offered_rate);
   const xMin = Math.min(...rates) / 1.25;
   const xMax = Math.max(...rates) * 1.25;
-  const yTop = niceCeiling(Math.max(1, ...rows.map((r) => r.spread?.leases_per_s?.[1] ?? r.leases_per_s ?? 0)));
+  // 5 % headroom keeps the highest marker off the frame.
+  const yTop = niceCeiling(1.05 * Math.max(1, ...rows.map((r) => r.spread?.leases_per_s?.[1] ?? r.leases_per_s ?? 0)));
   const px = (rate) => x0 + (Math.log(rate / xMin) / Math.log(xMax / xMin)) * plotW;
   const py = (value) => y0 + plotH - (value / yTop) * plotH;
 
   out.push(`<rect x="${x0}" y="${y0}" width="${plotW}" height="${plotH}" fill="none" stroke="#333"/>`);
-  for (const tick of logTicks(xMin, xMax)) {
+  let xTicks = logTicks(xMin, xMax);
+  // A narrow range (one or two rates) gets a tick at each measured rate instead.
+  if (xTicks.length < 3) xTicks = [...new Set(rates)].sort((a, b) => a - b);
+  for (const tick of xTicks) {
     out.push(line(px(tick), y0, px(tick), y0 + plotH, '#e5e5e5'));
     out.push(text(px(tick), y0 + plotH + 16, formatCount(tick), { anchor: 'middle' }));
   }
@@ -83,10 +89,12 @@ function renderPanel(panel, offsetX, offsetY) {
 function renderLegend(panels, width, y) {
   const names = new Map();
   for (const panel of panels) panel.series.forEach((s, i) => { if (!names.has(s.name)) names.set(s.name, { label: s.label, index: i }); });
+  const rank = (name) => (LEGEND_ORDER.includes(name) ? LEGEND_ORDER.indexOf(name) : LEGEND_ORDER.length);
+  const ordered = [...names.entries()].sort((a, b) => rank(a[0]) - rank(b[0]));
   const out = [];
   const itemWidth = 200;
   let x = Math.max(10, (width - itemWidth * (names.size + 1)) / 2);
-  for (const [name, { label, index }] of names) {
+  for (const [name, { label, index }] of ordered) {
     const color = colorFor(name, index);
     out.push(line(x, y + 10, x + 26, y + 10, color, 2));
     out.push(`<circle cx="${x + 13}" cy="${y + 10}" r="3.5" fill="${color}"/>`);

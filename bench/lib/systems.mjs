@@ -1,6 +1,6 @@
 // The systems under test. Each start() runs one server in the lab's server namespace with a fresh
-// lease database in its own folder, waits until it answers a DHCPDISCOVER, and returns the tracked
-// process; the caller stops it with stopProcess().
+// lease database in its own folder, waits until it sends an OFFER for a DHCPDISCOVER, and returns the
+// tracked process. The caller stops it with stopProcess().
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -44,7 +44,7 @@ export const SYSTEMS = {
 
 export const SYSTEM_NAMES = Object.keys(SYSTEMS);
 
-/** The Kea template with its folder placeholder filled in, parsed. */
+/** Read a Kea template, fill in its folder placeholder and parse it. */
 function keaConfig(file, dir) {
   const text = readFileSync(join(BENCH_DIR, 'kea', file), 'utf8');
   return JSON.parse(text.replaceAll('@DIR@', dir));
@@ -90,7 +90,7 @@ async function waitUntilReady(lab, proc, logPath) {
     let log = '';
     try { log = logPath === undefined ? '' : readFileSync(logPath, 'utf8'); } catch { /* never written */ }
     const detail = `${stderr}\n${stdout}\n${log}`.trim().slice(-2_000);
-    throw new Error(`${alive ? 'did not answer a DHCPDISCOVER' : 'exited'} within ${READY_TIMEOUT_MS / 1000} s: ${detail}`);
+    throw new Error(`${alive ? 'sent no OFFER for a DHCPDISCOVER' : 'exited'} within ${READY_TIMEOUT_MS / 1000} s: ${detail}`);
   }
   return proc;
 }
