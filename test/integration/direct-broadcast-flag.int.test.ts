@@ -1,7 +1,9 @@
 // Where the server sends OFFER and ACK to a directly attached client without an address (RFC 2131
-// §4.1): with the broadcast flag set (udhcpc -B) to ff:ff:ff:ff:ff:ff and 255.255.255.255; with it
-// clear (dhclient) by unicast to the client's MAC and yiaddr, built as a frame without ARP. That
-// unicast needs a raw socket: through a UDP socket the server broadcasts instead.
+// §4.1). With the broadcast flag set (udhcpc -B) they go to ff:ff:ff:ff:ff:ff and 255.255.255.255.
+// With it clear (dhclient) they go by unicast to the client's MAC and yiaddr, as a frame built
+// without ARP. That unicast needs a raw socket, so through a UDP socket the server broadcasts. Hand-built
+// DISCOVERs check that the unicast goes to chaddr, not to the frame's source MAC, and that a
+// client whose chaddr is unusable (hlen 0) gets a broadcast.
 
 import { writeFileSync } from 'node:fs';
 
@@ -13,7 +15,8 @@ import { listLeases, startNestor, writeConfig } from './support/nestor.js';
 import {
   BROADCAST_IP, BROADCAST_MAC, DirectLab, SERVER_IP, SERVER_MAC, SOCKET_TYPE, waitForLine, writeClientScript,
 } from './support/direct-lab.js';
-import { DHCPACK, DHCPDISCOVER, DHCPOFFER, DHCPREQUEST } from './support/frames.js';
+import { buildRequest } from '../../src/codec/request-builder.js';
+import { DHCPACK, DHCPDISCOVER, DHCPOFFER, DHCPREQUEST, buildUdpFrame, macBytes } from './support/frames.js';
 import type { DhcpFrame } from './support/frames.js';
 
 const skip = skipUnlessLab();
@@ -47,6 +50,21 @@ const CASES: FlagCase[] = [
   },
 ];
 
+interface HandBuiltCase {
+  name: string;
+  chaddr: string;
+  hlen: number;
+  /** Where the OFFER goes on a raw socket; a UDP socket always broadcasts to a client without an address. */
+  rawDestination: 'chaddr' | 'broadcast';
+}
+
+const SENDER_MAC = '02:00:00:00:20:10';
+
+const HAND_BUILT: HandBuiltCase[] = [
+  { name: 'chaddr differs from the source MAC', chaddr: '02:00:00:00:20:11', hlen: 6, rawDestination: 'chaddr' },
+  { name: 'hlen 0 with a client identifier', chaddr: '02:00:00:00:20:12', hlen: 0, rawDestination: 'broadcast' },
+];
+
 function expectedDestination(testCase: FlagCase, address: string): { mac: string; ip: string } {
   if (testCase.broadcastFlag || SOCKET_TYPE === 'udp') return { mac: BROADCAST_MAC, ip: BROADCAST_IP };
   return { mac: testCase.mac, ip: address };
@@ -55,6 +73,7 @@ function expectedDestination(testCase: FlagCase, address: string): { mac: string
 describe.skipIf(skip)(`reply destination by broadcast flag (${SOCKET_TYPE} socket)`, () => {
   let lab: DirectLab;
   let configPath: string;
+  let senderNs: string;
 
   beforeAll(async () => {
     requireProgram('/sbin/dhclient', 'isc-dhcp-client');
@@ -70,6 +89,7 @@ describe.skipIf(skip)(`reply destination by broadcast flag (${SOCKET_TYPE} socke
       },
     });
     await startNestor(lab.lab, lab.serverNs, configPath);
+    senderNs = lab.addClient('sender', SENDER_MAC);
   });
 
   afterAll(async () => {
@@ -115,5 +135,28 @@ describe.skipIf(skip)(`reply destination by broadcast flag (${SOCKET_TYPE} socke
         expect(reply.dstIp, `message type ${type}`).toBe(expected.ip);
       }
     }
+  });
+
+  it.each(HAND_BUILT)('OFFER for a DISCOVER with $name', async (testCase) => {
+    const xid = 0x20000000 + testCase.chaddr.charCodeAt(testCase.chaddr.length - 1);
+    const payload = buildRequest({
+      messageType: DHCPDISCOVER,
+      xid,
+      chaddr: testCase.chaddr,
+      hlen: testCase.hlen,
+      options: [[61, [1, ...macBytes(testCase.chaddr)]]],
+    });
+    const frame = buildUdpFrame({
+      dstMac: BROADCAST_MAC, srcMac: SENDER_MAC, srcIp: '0.0.0.0', dstIp: BROADCAST_IP, srcPort: 68, dstPort: 67, payload,
+    });
+
+    const offer = await lab.exchange(senderNs, frame, xid);
+
+    expect(offer, 'no OFFER within 1.5 s').toBeDefined();
+    expect(offer!.messageType).toBe(DHCPOFFER);
+    expect(offer!.srcMac).toBe(SERVER_MAC);
+    const unicast = SOCKET_TYPE === 'raw' && testCase.rawDestination === 'chaddr';
+    expect(offer!.dstMac).toBe(unicast ? testCase.chaddr : BROADCAST_MAC);
+    expect(offer!.dstIp).toBe(unicast ? offer!.yiaddr : BROADCAST_IP);
   });
 });

@@ -185,7 +185,7 @@ describe.skipIf(skip)(`direct clients on a bridge (${SOCKET_TYPE} socket)`, () =
     expect(released, JSON.stringify(afterRelease)).toBe(true);
 
     // On the wire: renewals went by unicast to the server, rebinding by broadcast, both with ciaddr
-    // set, and the server answered the rebinding.
+    // set, and the server sent an ACK to the rebinding.
     const frames = await capture.stop();
     const requests = frames.filter((f) => isRequestFrom(f, driver.mac));
     const renewals = requests.filter((f) => f.ciaddr === address && f.dstIp === SERVER_IP);
@@ -195,7 +195,7 @@ describe.skipIf(skip)(`direct clients on a bridge (${SOCKET_TYPE} socket)`, () =
     const rebindXids = new Set(rebinds.map((f) => f.xid));
     expect(frames.some((f) => f.op === 2 && f.messageType === DHCPACK && rebindXids.has(f.xid) && f.yiaddr === address)).toBe(true);
 
-    // Every ACK answers one request of this client, and no request was answered twice.
+    // Every ACK has the xid of a request of this client, and no request got two ACKs.
     const acks = frames.filter((f) => f.op === 2 && f.chaddr === driver.mac && f.messageType === DHCPACK);
     const requestXids = new Set(requests.map((f) => f.xid));
     for (const ack of acks) expect(requestXids.has(ack.xid)).toBe(true);

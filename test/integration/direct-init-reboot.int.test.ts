@@ -28,7 +28,7 @@ interface RebootCase {
   from: 'known' | 'stranger';
   /** 'lease' stands for the address the known client holds. */
   requested: 'lease' | string;
-  reply: 'ACK' | 'NAK' | 'none';
+  reply: 'ACK' | 'NAK' | 'no reply';
 }
 
 // Ordered by authoritative, so the server restarts once.
@@ -36,7 +36,7 @@ const CASES: RebootCase[] = [
   { authoritative: true, from: 'known', requested: 'lease', reply: 'ACK' },
   { authoritative: true, from: 'known', requested: OTHER_IN_SUBNET, reply: 'NAK' },
   { authoritative: true, from: 'stranger', requested: FOREIGN, reply: 'NAK' },
-  { authoritative: false, from: 'stranger', requested: FOREIGN, reply: 'none' },
+  { authoritative: false, from: 'stranger', requested: FOREIGN, reply: 'no reply' },
   { authoritative: false, from: 'known', requested: FOREIGN, reply: 'NAK' },
   { authoritative: false, from: 'known', requested: 'lease', reply: 'ACK' },
 ];
@@ -69,7 +69,7 @@ describe.skipIf(skip)(`INIT-REBOOT from direct clients (${SOCKET_TYPE} socket)`,
   }
 
   /** Broadcasts an INIT-REBOOT REQUEST from ns and returns the server's reply, or undefined after 1.5 s. */
-  async function requestAddress(ns: string, mac: string, requested: string): Promise<{ xid: number; reply: DhcpFrame | undefined }> {
+  async function requestAddress(ns: string, mac: string, requested: string): Promise<DhcpFrame | undefined> {
     const xid = nextXid++;
     const payload = buildRequest({
       messageType: DHCPREQUEST,
@@ -80,17 +80,7 @@ describe.skipIf(skip)(`INIT-REBOOT from direct clients (${SOCKET_TYPE} socket)`,
     const frame = buildUdpFrame({
       dstMac: BROADCAST_MAC, srcMac: mac, srcIp: '0.0.0.0', dstIp: BROADCAST_IP, srcPort: 68, dstPort: 67, payload,
     });
-    const capture = await lab.startCapture(ns, `xid-${xid}`);
-    const { sent } = lab.sendFrames(ns, [frame]);
-    expect(sent).toBe(1);
-    let reply: DhcpFrame | undefined;
-    try {
-      reply = await capture.waitFor((f) => f.op === 2 && f.xid === xid, 1500);
-    } catch {
-      reply = undefined; // silence
-    }
-    await capture.stop();
-    return { xid, reply };
+    return lab.exchange(ns, frame, xid);
   }
 
   beforeAll(async () => {
@@ -119,9 +109,9 @@ describe.skipIf(skip)(`INIT-REBOOT from direct clients (${SOCKET_TYPE} socket)`,
     const requested = testCase.requested === 'lease' ? lease : testCase.requested;
     const [ns, mac] = testCase.from === 'known' ? [knownNs, KNOWN_MAC] : [strangerNs, STRANGER_MAC];
 
-    const { reply } = await requestAddress(ns, mac, requested);
+    const reply = await requestAddress(ns, mac, requested);
 
-    if (testCase.reply === 'none') {
+    if (testCase.reply === 'no reply') {
       expect(reply, JSON.stringify(reply)).toBeUndefined();
       return;
     }

@@ -1,6 +1,6 @@
-// A bridged lab for directly attached clients: one bridge namespace with br0, the server namespace's
-// eth0 (198.18.0.1/24) on it, one namespace per client whose eth0 (no address) is also on it, and
-// optionally a relay namespace running ISC dhcrelay between the bridge and a relayed client.
+// A bridged lab for directly attached clients. A bridge namespace contains br0. The server
+// namespace's eth0 (198.18.0.1/24) and each client namespace's eth0 (no address) are ports of it.
+// An optional relay namespace runs ISC dhcrelay between the bridge and a relayed client.
 //
 //   client ns (eth0) ─┐
 //   client ns (eth0) ─┼─ bridge ns (br0) ─ server ns (eth0 198.18.0.1)
@@ -9,7 +9,7 @@
 // Everything lives in namespaces with the lab's prefix; destroy() removes them and ends every
 // process the lab started, by pid.
 
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 import { Lab } from './lab.js';
 import type { LabProcess } from './lab.js';
@@ -17,7 +17,7 @@ import { SEND_FRAMES_PY, parseDhcpFrame, readPcap, writeFrameFile } from './fram
 import type { DhcpFrame } from './frames.js';
 
 /**
- * The dhcp-socket-type the direct tests configure, 'raw' unless NESTOR_DIRECT_SOCKET_TYPE says
+ * The dhcp-socket-type the direct tests configure, 'raw' unless NESTOR_DIRECT_SOCKET_TYPE is
  * 'udp'. The frame checks depend on it: only raw sockets can unicast to a client without an address.
  */
 export const SOCKET_TYPE: 'raw' | 'udp' = process.env.NESTOR_DIRECT_SOCKET_TYPE === 'udp' ? 'udp' : 'raw';
@@ -49,6 +49,11 @@ export class DirectLab {
     this.bridgeNs = this.lab.addNamespace('br');
     this.lab.exec(this.bridgeNs, 'ip', ['link', 'add', 'br0', 'type', 'bridge', 'stp_state', '0', 'forward_delay', '0']);
     this.lab.exec(this.bridgeNs, 'ip', ['link', 'set', 'br0', 'up']);
+    // With br_netfilter loaded, the bridge checks IPv4 headers of the frames it forwards and drops
+    // broken ones, so the fuzz frames would never reach the server. The setting is per namespace.
+    if (existsSync('/proc/sys/net/bridge')) {
+      this.lab.exec(this.bridgeNs, 'sysctl', ['-qw', 'net.bridge.bridge-nf-call-iptables=0', 'net.bridge.bridge-nf-call-arptables=0']);
+    }
 
     this.serverNs = this.lab.addNamespace('srv');
     this.attach(this.serverNs, SERVER_MAC);
@@ -106,7 +111,22 @@ export class DirectLab {
     return { sent: Number(m[1]), failed: Number(m[2]) };
   }
 
-  /** The name of the bridge port (in the bridge namespace) that leads to ns. */
+  /**
+   * Sends one frame from eth0 of ns and returns the server's reply with the same xid, captured in
+   * ns, or undefined when none came within timeoutMs.
+   */
+  async exchange(ns: string, frame: Uint8Array, xid: number, timeoutMs = 1500): Promise<DhcpFrame | undefined> {
+    const capture = await this.startCapture(ns, `xid-${xid.toString(16)}`);
+    try {
+      const { sent } = this.sendFrames(ns, [frame]);
+      if (sent !== 1) throw new Error(`the frame for xid ${xid} could not be sent`);
+      return await capture.waitFor((f) => f.op === 2 && f.xid === xid, timeoutMs).catch(() => undefined);
+    } finally {
+      await capture.stop();
+    }
+  }
+
+  /** Returns the name of the bridge port (in the bridge namespace) that leads to ns. */
   portOf(ns: string): string {
     const port = this.ports.get(ns);
     if (port === undefined) throw new Error(`namespace '${ns}' has no port on the bridge`);
@@ -135,7 +155,12 @@ export class DirectLab {
 export class Capture {
   constructor(private readonly tcpdump: LabProcess, readonly file: string) {}
 
-  /** The DHCP frames written so far (tcpdump -U writes each packet as it arrives). */
+  /** Counts the frames (of any kind) written so far. */
+  frameCount(): number {
+    return readPcap(this.file).length;
+  }
+
+  /** Parses the DHCP frames written so far (tcpdump -U writes each packet as it arrives). */
   frames(): DhcpFrame[] {
     const frames: DhcpFrame[] = [];
     for (const bytes of readPcap(this.file)) {
@@ -162,6 +187,11 @@ export class Capture {
     this.tcpdump.kill('SIGINT');
     await this.tcpdump.exited;
     return this.frames();
+  }
+
+  /** The end of tcpdump's output, with its packet counts once it stopped. */
+  get output(): string {
+    return this.tcpdump.output.slice(-2000);
   }
 }
 
@@ -217,7 +247,7 @@ export async function waitForLines(file: string, re: RegExp, count: number, time
   }
 }
 
-/** The number of lines of file that match re. */
+/** Counts the lines of file that match re. */
 export function countLines(file: string, re: RegExp): number {
   let text = '';
   try { text = readFileSync(file, 'utf8'); } catch { /* not written yet */ }

@@ -224,12 +224,7 @@ export function ipBytes(text: string): Uint8Array {
   return Uint8Array.from(text.split('.').map(Number));
 }
 
-/** An IPv4 address as an unsigned 32-bit integer in host order. */
-export function ipNumber(text: string): number {
-  return text.split('.').reduce((n, part) => ((n << 8) | Number(part)) >>> 0, 0);
-}
-
-function macText(bytes: Uint8Array, at: number): string {
+export function macText(bytes: Uint8Array, at = 0): string {
   return Array.from(bytes.subarray(at, at + 6), (b) => b.toString(16).padStart(2, '0')).join(':');
 }
 
