@@ -23,6 +23,7 @@ import { openLeaseStore } from './leases/lmdb-store.js';
 import type { LeaseStore } from './leases/types.js';
 import { createServerLogger } from './log/setup.js';
 import { logMessage, setRootLogger } from './log/logger.js';
+import { ControlChannel } from './control/channel.js';
 import { ServerLock } from './server-lock.js';
 import { Dispatcher, defaultWorkerCount } from './pipeline/dispatcher.js';
 import type { IncomingPacket } from './pipeline/dispatcher.js';
@@ -51,6 +52,8 @@ export interface ServerStats {
   received: number;
   truncated: number;
   droppedQueueFull: number;
+  /** Requests dropped while dhcp-disable keeps the service off. */
+  droppedDisabled: number;
   /** Requests that arrived on both sockets of an interface and were taken from the other one. */
   skippedOtherPath: number;
   commitFailures: number;
@@ -59,7 +62,7 @@ export interface ServerStats {
 
 export class Server {
   readonly stats: ServerStats = {
-    received: 0, truncated: 0, droppedQueueFull: 0, skippedOtherPath: 0, commitFailures: 0, outcomes: {},
+    received: 0, truncated: 0, droppedQueueFull: 0, droppedDisabled: 0, skippedOtherPath: 0, commitFailures: 0, outcomes: {},
   };
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly packet: IncomingPacket = {
@@ -67,6 +70,9 @@ export class Server {
     destinationAddress: 0, ifindex: 0, localAddress: 0, bucket: 0, vlan: 0,
   };
   private readonly reopenTimers = new Map<number, NodeJS.Timeout>();
+  private control: ControlChannel | undefined;
+  /** False while dhcp-disable keeps the service off; received requests are dropped, as Kea does. */
+  private isServiceEnabled = true;
   private stopped = false;
 
   private constructor(
@@ -140,6 +146,21 @@ export class Server {
     });
     const egress = new Egress(sockets, rawSockets, config.nestor.serverPort);
     server = new Server(config, log, store, lock, engine, listeners, sockets, rawSockets, dispatcher, egress, workers);
+    if (config.controlSocket !== undefined) {
+      const running = server;
+      const control = new ControlChannel({
+        config, store, log,
+        setServiceEnabled: (enabled) => { running.isServiceEnabled = enabled; },
+        shutdown: () => process.kill(process.pid, 'SIGTERM'),
+      });
+      try {
+        await control.start();
+      } catch (err) {
+        await running.stop();
+        throw err;
+      }
+      running.control = control;
+    }
     server.begin();
     return server;
   }
@@ -192,6 +213,10 @@ export class Server {
   }
 
   private receive(batch: RxBatch, socketIfindex: number, fromRaw: boolean): void {
+    if (!this.isServiceEnabled) {
+      this.stats.droppedDisabled += batch.count;
+      return;
+    }
     const p = this.packet;
     p.data = batch.data;
     for (let i = 0; i < batch.count; i++) {
@@ -261,6 +286,7 @@ export class Server {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    await this.control?.stop();
     for (const t of this.timers) clearInterval(t);
     for (const t of this.reopenTimers.values()) clearInterval(t);
     for (const s of this.sockets.values()) s.close();

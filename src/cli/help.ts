@@ -1,5 +1,7 @@
 // Help texts of the `nestor` command.
 
+import { CTL_HELP } from './ctl.js';
+
 export const USAGE = `usage: nestor <command> [options]   (nestor --help for the list of commands)\n`;
 
 const MAIN = `nestor: a DHCPv4 server that reads Kea's Dhcp4 configuration
@@ -10,6 +12,8 @@ commands:
   serve -c FILE            run the server in the foreground until SIGTERM or SIGINT
   config check FILE        validate a configuration, print its errors, warnings and a summary
   leases list -c FILE      print the leases in the configured lease database (works while serving)
+  ctl COMMAND [--args JSON] (-c FILE | --socket PATH)
+                           send one control command (Kea's format) to a running server
   demo                     start a throwaway server and show real DHCP exchanges against it
   help [COMMAND]           show help for a command
 
@@ -61,4 +65,4 @@ options:
   -n, --clients N          number of simulated clients (default 200)
 `;
 
-export const HELP = { main: MAIN, serve: SERVE, config: CONFIG, leases: LEASES, demo: DEMO } as const;
+export const HELP = { main: MAIN, serve: SERVE, config: CONFIG, leases: LEASES, demo: DEMO, ctl: CTL_HELP } as const;

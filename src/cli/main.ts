@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 
 import { CliError, NestorError } from '../errors.js';
 import { runConfigCheck } from './config-check.js';
+import { runCtl } from './ctl.js';
 import { runDemo } from './demo.js';
 import { runLeasesList } from './leases-list.js';
 import { runServe } from './serve.js';
@@ -44,6 +45,8 @@ export async function main(argv: string[]): Promise<number> {
         throw new CliError('NESTOR_ERR_CLI_USAGE', `unknown 'leases' subcommand '${rest[0] ?? ''}' (expected: list)`);
       case 'demo':
         return await runDemo(rest);
+      case 'ctl':
+        return await runCtl(rest);
       default:
         if (command.startsWith('-')) throw new CliError('NESTOR_ERR_CLI_USAGE', `unknown option '${command}'`);
         throw new CliError('NESTOR_ERR_CLI_USAGE', `unknown command '${command}'`);

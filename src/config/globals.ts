@@ -128,7 +128,6 @@ export function readControlSocket(issues: Issues, dhcp4: JsonObject, path: strin
   if (section['socket-type'] === undefined) issues.error(`${sectionPath}.socket-type`, "missing (expected 'unix')");
   if (section['socket-name'] === undefined) issues.error(`${sectionPath}.socket-name`, 'missing (expected the path of the UNIX socket)');
   if (type === undefined || name === undefined) return undefined;
-  issues.warning(sectionPath, 'the control channel is not implemented yet: no socket is opened and no command is answered');
   return { type, path: name };
 }
 
