@@ -195,6 +195,23 @@ describe.skipIf(skip)(`direct clients on a bridge (${SOCKET_TYPE} socket)`, () =
     const rebindXids = new Set(rebinds.map((f) => f.xid));
     expect(frames.some((f) => f.op === 2 && f.messageType === DHCPACK && rebindXids.has(f.xid) && f.yiaddr === address)).toBe(true);
 
+    // A client with ciaddr set gets its ACK by unicast to ciaddr (RFC 2131 §4.1), whether it
+    // renewed by unicast or rebound by broadcast. These clients keep one xid for the first REQUEST
+    // and later renewals, so each ACK is matched to the last request with its xid before it.
+    const lastRequest = new Map<number, DhcpFrame>();
+    let ciaddrAcks = 0;
+    for (const frame of frames) {
+      if (isRequestFrom(frame, driver.mac)) lastRequest.set(frame.xid, frame);
+      if (frame.op !== 2 || frame.chaddr !== driver.mac || frame.messageType !== DHCPACK) continue;
+      const request = lastRequest.get(frame.xid);
+      if (request?.ciaddr !== address) continue;
+      ciaddrAcks++;
+      const context = `ACK for xid ${frame.xid}, request sent to ${request.dstMac} ${request.dstIp}`;
+      expect(frame.dstIp, context).toBe(address);
+      expect(frame.dstMac, context).toBe(driver.mac);
+    }
+    expect(ciaddrAcks).toBeGreaterThan(0);
+
     // Every ACK has the xid of a request of this client, and no request got two ACKs.
     const acks = frames.filter((f) => f.op === 2 && f.chaddr === driver.mac && f.messageType === DHCPACK);
     const requestXids = new Set(requests.map((f) => f.xid));

@@ -14,6 +14,8 @@ import {
   BROADCAST_IP, BROADCAST_MAC, DirectLab, SERVER_IP, SERVER_MAC, SOCKET_TYPE, waitForLine, writeClientScript,
 } from './support/direct-lab.js';
 import { DHCPACK, DHCPNAK, DHCPREQUEST, buildUdpFrame, ipBytes, macBytes } from './support/frames.js';
+
+const ipNumber = (text: string): number => text.split('.').reduce((n, part) => ((n << 8) | Number(part)) >>> 0, 0);
 import type { DhcpFrame } from './support/frames.js';
 
 const skip = skipUnlessLab();
@@ -131,5 +133,29 @@ describe.skipIf(skip)(`INIT-REBOOT from direct clients (${SOCKET_TYPE} socket)`,
     expect(reply!.yiaddr).toBe(requested);
     expect(reply!.dstMac).toBe(SOCKET_TYPE === 'raw' ? mac : BROADCAST_MAC);
     expect(reply!.dstIp).toBe(SOCKET_TYPE === 'raw' ? requested : BROADCAST_IP);
+  });
+
+  // RFC 2131 §4.1: with giaddr 0 a NAK is broadcast even when ciaddr is set, because ciaddr may
+  // belong to another host, as here.
+  it('NAK for a renewal of another client lease is broadcast', async () => {
+    if (serverAuthoritative !== true) await startServer(true);
+    const xid = nextXid++;
+    const payload = buildRequest({
+      messageType: DHCPREQUEST,
+      xid,
+      chaddr: STRANGER_MAC,
+      ciaddr: ipNumber(lease),
+      options: [[61, [1, ...macBytes(STRANGER_MAC)]]],
+    });
+    const frame = buildUdpFrame({
+      dstMac: SERVER_MAC, srcMac: STRANGER_MAC, srcIp: lease, dstIp: SERVER_IP, srcPort: 68, dstPort: 67, payload,
+    });
+
+    const reply = await lab.exchange(strangerNs, frame, xid);
+
+    expect(reply, 'no reply within 1.5 s').toBeDefined();
+    expect(reply!.messageType).toBe(DHCPNAK);
+    expect(reply!.dstMac).toBe(BROADCAST_MAC);
+    expect(reply!.dstIp).toBe(BROADCAST_IP);
   });
 });
