@@ -87,9 +87,11 @@ const DRIVERS: ClientDriver[] = [
       // of its own whose mounts do not propagate back.
       const conf = lab.path('dhcpcd.conf');
       writeFileSync(conf, 'noipv4ll\nnoarp\nnohook resolv.conf\n');
-      return lab.lab.spawn(ns, '/bin/sh', ['-c',
+      const daemon = lab.lab.spawn(ns, '/bin/sh', ['-c',
         'mount -t tmpfs tmpfs /var/lib/dhcpcd && mount -t tmpfs tmpfs /run && ' +
         `exec /usr/sbin/dhcpcd -4 -B -d -c ${script} --config ${conf} eth0`]);
+      lab.trackTree(daemon); // its privilege-separation helpers outlive a SIGKILL of the daemon
+      return daemon;
     },
     async release(_lab, _ns, client) {
       client.kill('SIGALRM'); // dhcpcd releases its lease and exits on SIGALRM (what `dhcpcd -k` sends)

@@ -9,7 +9,7 @@
 // Everything lives in namespaces with the lab's prefix; destroy() removes them and ends every
 // process the lab started, by pid.
 
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 import { Lab } from './lab.js';
 import type { LabProcess } from './lab.js';
@@ -41,6 +41,7 @@ export class DirectLab {
   readonly bridgeNs: string;
   readonly serverNs: string;
   private portCount = 0;
+  private readonly trees: LabProcess[] = [];
   private sendCount = 0;
   private readonly ports = new Map<string, string>();
 
@@ -137,7 +138,17 @@ export class DirectLab {
     return this.lab.path(name);
   }
 
+  /**
+   * Registers a daemon that forks helpers (dhcpcd's privilege-separation processes), so destroy()
+   * ends the whole tree: SIGTERM to the daemon, then SIGKILL to any of its descendants left.
+   */
+  trackTree(daemon: LabProcess): void {
+    this.trees.push(daemon);
+  }
+
+  /** Ends the tracked process trees, then every process the lab started, and removes the namespaces. */
   async destroy(): Promise<void> {
+    for (const daemon of this.trees) await endTree(daemon);
     await this.lab.destroy();
   }
 
@@ -148,6 +159,42 @@ export class DirectLab {
     this.ports.set(ns, port);
     this.lab.exec(ns, 'ip', ['link', 'set', 'eth0', 'address', mac]);
     this.lab.exec(this.bridgeNs, 'ip', ['link', 'set', port, 'master', 'br0']);
+  }
+}
+
+/** Returns the pids of all descendants of pid, read from /proc/PID/stat. */
+function descendants(pid: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parentOf.set(Number(entry), Number(fields[1]));
+    } catch { /* the process ended meanwhile */ }
+  }
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    const parent = queue.shift()!;
+    for (const [child, ppid] of parentOf) {
+      if (ppid === parent) {
+        found.push(child);
+        queue.push(child);
+      }
+    }
+  }
+  return found;
+}
+
+async function endTree(daemon: LabProcess): Promise<void> {
+  const pid = daemon.child.pid;
+  if (pid === undefined || daemon.child.exitCode !== null || daemon.child.signalCode !== null) return;
+  const tree = descendants(pid);
+  daemon.kill('SIGTERM');
+  await Promise.race([daemon.exited, new Promise((r) => setTimeout(r, 3000))]);
+  for (const child of [pid, ...tree]) {
+    try { process.kill(child, 'SIGKILL'); } catch { /* already gone */ }
   }
 }
 
