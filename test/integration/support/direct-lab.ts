@@ -11,7 +11,7 @@
 
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
-import { Lab } from './lab.js';
+import { Lab, requireProgram } from './lab.js';
 import type { LabProcess } from './lab.js';
 import { SEND_FRAMES_PY, parseDhcpFrame, readPcap, writeFrameFile } from './frames.js';
 import type { DhcpFrame } from './frames.js';
@@ -97,16 +97,17 @@ export class DirectLab {
   }
 
   /**
-   * Sends frames from eth0 of ns through an AF_PACKET socket (python3), gapSeconds apart, and
+   * Sends frames from eth0 of ns through an AF_PACKET socket (Debian's python3), gapSeconds apart, and
    * returns how many the kernel took and how many sends failed.
    */
   sendFrames(ns: string, frames: readonly Uint8Array[], gapSeconds = 0, timeoutMs = 30_000): { sent: number; failed: number } {
+    requireProgram('/usr/bin/python3', 'python3-minimal');
     this.sendCount++;
     const script = this.lab.path('send-frames.py');
     const file = this.lab.path(`frames-${this.sendCount}.bin`);
     writeFileSync(script, SEND_FRAMES_PY);
     writeFrameFile(file, frames);
-    const output = this.lab.exec(ns, 'python3', [script, 'eth0', file, String(gapSeconds)], timeoutMs);
+    const output = this.lab.exec(ns, '/usr/bin/python3', [script, 'eth0', file, String(gapSeconds)], timeoutMs);
     const m = output.match(/sent (\d+) failed (\d+)/);
     if (m === null) throw new Error(`send-frames.py printed no summary: ${output}`);
     return { sent: Number(m[1]), failed: Number(m[2]) };
