@@ -6,7 +6,7 @@
 // one UDP socket, recvmmsg/sendmmsg in batches.
 //
 // usage: ceiling --bind ADDR [--port 67] [--duration S] [--json-stats FILE]
-// Runs until SIGTERM or SIGINT, or for S seconds, then prints {"received":..,"replied":..,
+// Runs until SIGTERM or SIGINT, or for S seconds (default 3600), then prints {"received":..,"replied":..,
 // "cpu_s":..} (also written to FILE).
 
 #define _GNU_SOURCE
@@ -28,6 +28,7 @@
 
 #define BATCH 64
 #define MAX_DURATION_S 86400.0
+#define DEFAULT_DURATION_S 3600.0  // a forgotten responder stops after an hour
 #define PACKET_SIZE 300
 #define RECV_BUFFER_SIZE 1536
 #define SOCKET_BUFFER_BYTES (16 * 1024 * 1024)
@@ -55,13 +56,13 @@ static const char USAGE[] =
     "\n"
     "Answers relayed DHCPv4 DISCOVERs with an OFFER and REQUESTs with an ACK, without state, on\n"
     "ADDR:port (ADDR in 198.18.0.0/15 or 127.0.0.0/8). Runs until SIGTERM or SIGINT, or for S\n"
-    "seconds (at most 86400), then prints received and replied datagrams and its CPU seconds as\n"
-    "JSON, and writes the same line to FILE if given.\n";
+    "seconds (default 3600, at most 86400), then prints received and replied datagrams and its CPU\n"
+    "seconds as JSON, and writes the same line to FILE if given.\n";
 
 struct options {
   struct in_addr bind;
   int port;
-  double duration_s;  // 0: until a signal
+  double duration_s;
   const char* stats_path;
 };
 
@@ -102,6 +103,7 @@ static void parse_options(int argc, char** argv, struct options* options) {
   bool bind_set = false;
   memset(options, 0, sizeof(*options));
   options->port = 67;
+  options->duration_s = DEFAULT_DURATION_S;
 
   int option;
   while ((option = getopt_long(argc, argv, "", LONG_OPTIONS, NULL)) != -1) {
@@ -322,9 +324,7 @@ static void serve(int fd, const struct options* options, struct counters* counte
     receive_messages[i].msg_hdr.msg_iovlen = 1;
   }
 
-  uint64_t end_ns = options->duration_s > 0.0
-                        ? monotonic_ns() + (uint64_t)(options->duration_s * 1e9)
-                        : UINT64_MAX;
+  uint64_t end_ns = monotonic_ns() + (uint64_t)(options->duration_s * 1e9);
   while (!stop_requested && monotonic_ns() < end_ns) {
     int count = recvmmsg(fd, receive_messages, BATCH, MSG_DONTWAIT, NULL);
     if (count <= 0) {
