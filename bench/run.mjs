@@ -53,9 +53,11 @@ async function main(argv) {
     process.stdout.write(USAGE);
     return 0;
   }
-  if (options.chartOnly) {
+  if (options.fromJson) {
+    // Recompute everything derived from the raw points, so a change to the analysis needs no new run.
     const results = JSON.parse(readFileSync(join(RESULTS_DIR, 'latest.json'), 'utf8'));
-    writeChart(results);
+    Object.assign(results, analyse(results.points, results.settings.ladders));
+    writeResults(results);
     console.log(formatTable(results));
     return 0;
   }
@@ -86,10 +88,7 @@ async function main(argv) {
     points.push(...await runLadder(runner, { generator, ...ladder, reps: options.reps, durationS: options.durationS }));
   }
 
-  const summary = summarizeAll(points, plan);
-  const halfKea = options.quick ? null : await measureHalfKea(runner, summary, options, points);
-  const extraRows = halfKea === null ? {} : { loadgen: halfKea.rows };
-  const { ratios, basis } = computeRatios(summary, extraRows);
+  if (!options.quick) await measureHalfKea(runner, summarizeAll(points, plan), options, points);
 
   const results = {
     schema: 1,
@@ -108,16 +107,26 @@ async function main(argv) {
     },
     systems: Object.fromEntries(options.systems.map((s) => [s, SYSTEMS[s].description])),
     generators: Object.fromEntries(Object.keys(plan).map((g) => [g, GENERATORS[g].label])),
-    summary,
-    half_kea: halfKea,
-    ratios,
-    ratio_basis: basis,
+    ...analyse(points, plan),
     points,
   };
   writeResults(results);
   console.log(formatTable(results));
   log(`wrote bench/results/latest.json and bench/results/latest.svg in ${results.elapsed_s} s`);
   return 0;
+}
+
+/** Derive the summary, the half-of-Kea rows and the ratios from the raw points. */
+function analyse(points, plan) {
+  const summary = summarizeAll(points, plan);
+  const extra = points.filter((p) => p.extra === 'half_kea');
+  let halfKea = null;
+  if (extra.length > 0) {
+    const systems = [...new Set(extra.map((p) => p.system))];
+    halfKea = { offered_rate: extra[0].offered_rate, rows: Object.fromEntries(systems.map((s) => [s, rateRows(extra, 'loadgen', s)[0]])) };
+  }
+  const { ratios, basis } = computeRatios(summary, halfKea === null ? {} : { loadgen: halfKea.rows });
+  return { summary, half_kea: halfKea, ratios, ratio_basis: basis };
 }
 
 function summarizeAll(points, plan) {
@@ -134,18 +143,16 @@ function summarizeAll(points, plan) {
  */
 async function measureHalfKea(runner, summary, options, points) {
   const ladder = summary.loadgen;
-  if (ladder === undefined) return null;
+  if (ladder === undefined) return;
   const keaRates = KEA_SYSTEMS.map((s) => ladder[s]?.sustained_rate ?? null).filter((r) => r !== null);
   const systems = ['nestor', ...KEA_SYSTEMS].filter((s) => ladder[s] !== undefined);
-  if (keaRates.length === 0 || !systems.includes('nestor')) return null;
+  if (keaRates.length === 0 || !systems.includes('nestor')) return;
 
   const rate = Math.round(Math.max(...keaRates) / 2);
   log(`loadgen at ${rate}/s (half of Kea's best sustained rate) for ${systems.join(', ')}`);
   const extra = await runFixedRate(runner, { generator: 'loadgen', systems, rate, reps: options.reps, durationS: options.durationS });
   for (const p of extra) p.extra = 'half_kea';
   points.push(...extra);
-  const rows = Object.fromEntries(systems.map((s) => [s, rateRows(extra, 'loadgen', s)[0]]));
-  return { offered_rate: rate, rows };
 }
 
 function machineInfo(loadStart) {

@@ -4,7 +4,7 @@ import { GENERATOR_NAMES } from './generators.mjs';
 import { SYSTEM_NAMES } from './systems.mjs';
 
 export const USAGE = `usage: sudo npm run bench -- [--quick] [--systems LIST] [--generators LIST] [--workers N]
-                                [--duration S] [--reps N] [--chart-only]
+                                [--duration S] [--reps N] [--from-json]
 
 Measure nestor against ISC Kea 2.2 (single- and multi-threaded) and a stateless canned responder
 inside throwaway network namespaces, with perfdhcp and the native loadgen as relay agents. Writes
@@ -18,7 +18,8 @@ options:
   --duration S        seconds per point (default 10, quick 2); points at high rates are shortened
                       so that every exchange still gets a new address from the pool
   --reps N            repetitions per point, interleaved between systems (default 3)
-  --chart-only        redraw bench/results/latest.svg and print the table from latest.json (no root)
+  --from-json         recompute the summary, ratios, chart and table from the points already in
+                      bench/results/latest.json; measures nothing and needs no root
   -h, --help          print this help
 `;
 
@@ -51,7 +52,7 @@ export function parseOptions(argv) {
       case '--workers': options.workers = parseInteger(arg, value(), 0, 64); break;
       case '--duration': options.durationS = parseInteger(arg, value(), 1, 120); break;
       case '--reps': options.reps = parseInteger(arg, value(), 1, 20); break;
-      case '--chart-only': options.chartOnly = true; break;
+      case '--from-json': options.fromJson = true; break;
       case '-h': case '--help': options.help = true; break;
       default: throw new UsageError(`unknown option '${arg}'`);
     }

@@ -6,7 +6,7 @@ import { SYSTEMS } from './systems.mjs';
 export function formatTable(results) {
   const lines = [];
   for (const [generator, bySystem] of Object.entries(results.summary)) {
-    lines.push('', `${GENERATORS[generator].label}: highest offered rate with ≤ 2.5 % failed exchanges (median of ${results.settings.reps})`);
+    lines.push('', `${GENERATORS[generator].label}: highest sustained offered rate (≤ 2.5 % failed exchanges and leases/s within 2.5 % of it, medians of ${results.settings.reps})`);
     const latencyHead = generator === 'loadgen' ? 'DO p50/p99 ms   RA p50/p99 ms' : 'DO avg/max ms   RA avg/max ms';
     lines.push(`  ${'system'.padEnd(20)} ${'sustained'.padStart(9)} ${'leases/s (min–max)'.padStart(26)} ${'failed %'.padStart(8)}  ${latencyHead.padEnd(30)} ${'CPU/lease µs (min–max)'.padStart(24)} ${'peak leases/s'.padStart(13)}`);
     for (const [system, s] of Object.entries(bySystem)) {

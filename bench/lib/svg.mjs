@@ -103,7 +103,7 @@ function renderLegend(panels, width, y) {
   }
   out.push(`<path d="M${x},${y + 10} L${x + 26},${y + 10}" stroke="#999" stroke-dasharray="4 4"/>`);
   out.push(text(x + 32, y + 14, 'leases/s = offered rate'));
-  out.push(text(width / 2, y + 32, 'filled marker: ≤ 2.5 % failed exchanges (median); bar: lowest to highest repetition', { anchor: 'middle', size: 11, fill: '#555' }));
+  out.push(text(width / 2, y + 32, 'filled marker: sustained (≤ 2.5 % failed, leases/s within 2.5 % of offered; medians); bar: lowest to highest repetition', { anchor: 'middle', size: 11, fill: '#555' }));
   return out.join('\n');
 }
 
