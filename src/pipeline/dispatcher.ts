@@ -98,10 +98,14 @@ export interface DispatcherOptions {
   log: Logger;
 }
 
-/** The default number of workers: one on a 2-core machine, so the main thread keeps receiving while the worker commits. */
+/**
+ * The default number of workers: none on a machine with 2 cores or fewer, where the main thread alone
+ * used less CPU per lease and answered faster than with one worker (bench/README.md has the figures),
+ * else cores - 1, at most 8.
+ */
 export function defaultWorkerCount(): number {
   const cores = availableParallelism();
-  return cores <= 2 ? 1 : Math.min(cores - 1, 8);
+  return cores <= 2 ? 0 : Math.min(cores - 1, 8);
 }
 
 export class Dispatcher {
@@ -146,7 +150,9 @@ export class Dispatcher {
     this.counters.batches++;
 
     if (!shard.worker) {
-      this.opts.onResult(this.opts.inline!.process(batch));
+      // Replies that need no lease write leave before the batch's commit waits for its fsync.
+      this.opts.onResult(this.opts.inline!.process(batch, 'reads'));
+      this.opts.onResult(this.opts.inline!.process(batch, 'writes'));
       return;
     }
 

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 
 import { DhcpView } from '../codec/view.js';
 import { encodeReply } from '../codec/encode.js';
+import { MSG_DHCPDECLINE, MSG_DHCPRELEASE, MSG_DHCPREQUEST } from '../codec/constants.js';
 import { DecodeOutcome } from '../codec/types.js';
 import type { Engine } from '../engine/engine.js';
 import type { EngineResult, Ingress } from '../engine/types.js';
@@ -46,8 +47,13 @@ export class BatchProcessor {
     private readonly log: Logger,
   ) {}
 
-  /** Decide and encode every request of the batch inside one committed transaction. */
-  process(batch: WorkBatch): ResultBatch {
+  /**
+   * Decide and encode the requests of the batch inside one committed transaction. `only` restricts
+   * the pass to requests that never write a lease (DISCOVER, INFORM and anything dropped at decode)
+   * or to those that may (REQUEST, DECLINE, RELEASE); the inline path runs the read pass first and
+   * sends its OFFERs at once, so they do not wait for the fsync of the other pass's commit.
+   */
+  process(batch: WorkBatch, only: 'reads' | 'writes' | undefined = undefined): ResultBatch {
     const data = new Uint8Array(Math.max(1, batch.count) * MAX_REPLY_BYTES);
     const meta = new Uint32Array(Math.max(1, batch.count) * RESULT_STRIDE);
     const outcomes: Record<string, number> = {};
@@ -64,6 +70,7 @@ export class BatchProcessor {
 
         for (let i = 0; i < batch.count; i++) {
           const row = i * WORK_STRIDE;
+          if (only !== undefined && this.isWriting(batch, row) !== (only === 'writes')) continue;
           const outcome = this.decide(batch, row, tx);
           outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
           if (this.result.reply === undefined) continue;
@@ -95,6 +102,13 @@ export class BatchProcessor {
     }
 
     return { count: replies, data, meta, changes: changes.slice(), outcomes, error: undefined };
+  }
+
+  /** True when the request may write a lease: a decodable REQUEST, DECLINE or RELEASE. */
+  private isWriting(batch: WorkBatch, row: number): boolean {
+    if (this.view.reset(batch.data, batch.meta[row + W_OFFSET], batch.meta[row + W_LENGTH]) !== DecodeOutcome.OK) return false;
+    const type = this.view.messageType;
+    return type === MSG_DHCPREQUEST || type === MSG_DHCPDECLINE || type === MSG_DHCPRELEASE;
   }
 
   /** Destination MAC for link-layer delivery: the client's chaddr for YIADDR, all ones for BROADCAST. */
