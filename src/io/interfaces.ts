@@ -6,6 +6,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 
+import { ipToString, parseIp } from '../codec/addr.js';
+
 const SYS_CLASS_NET = '/sys/class/net';
 
 export interface InterfaceInfo {
@@ -71,21 +73,10 @@ export function refreshInterfaces(): void {
 }
 
 /** Converts a dotted-quad IPv4 address to an unsigned 32-bit integer in host order. */
-export function parseIpv4(text: string): number | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  let value = 0;
-  for (const part of parts) {
-    if (!/^\d{1,3}$/.test(part) || Number(part) > 255) return undefined;
-    value = value * 256 + Number(part);
-  }
-  return value >>> 0;
-}
+export const parseIpv4 = parseIp;
 
 /** Formats an unsigned 32-bit host-order IPv4 address as a dotted quad. */
-export function formatIpv4(address: number): string {
-  return `${address >>> 24}.${(address >>> 16) & 0xff}.${(address >>> 8) & 0xff}.${address & 0xff}`;
-}
+export const formatIpv4 = ipToString;
 
 function listInterfaceNames(sysClassNet: string): string[] {
   try {

@@ -6,6 +6,7 @@
 
 import { LeaseState } from './types.js';
 import type { Lease4 } from './types.js';
+import { ipToString, parseIp } from '../codec/addr.js';
 
 /** Valid lifetime that never expires (Kea's infinite lifetime). */
 export const INFINITE_LIFETIME = 0xffffffff;
@@ -107,22 +108,11 @@ export function leaseFromKeaJson(obj: unknown, options: LeaseFromJsonOptions = {
 }
 
 /** Formats a host-order address as dotted decimal. */
-export function formatIpv4(address: number): string {
-  return `${address >>> 24}.${(address >>> 16) & 0xff}.${(address >>> 8) & 0xff}.${address & 0xff}`;
-}
+export const formatIpv4 = ipToString;
 
 /** Parses dotted decimal into a host-order address, or undefined when the value is not one. */
 export function parseIpv4(value: unknown): number | undefined {
-  if (typeof value !== 'string') return undefined;
-  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(value);
-  if (match === null) return undefined;
-  let address = 0;
-  for (let i = 1; i <= 4; i++) {
-    const octet = Number(match[i]);
-    if (octet > 255) return undefined;
-    address = address * 256 + octet;
-  }
-  return address >>> 0;
+  return typeof value === 'string' ? parseIp(value) : undefined;
 }
 
 /** Formats bytes as lower-case hex pairs separated by ':' (the empty string for no bytes). */

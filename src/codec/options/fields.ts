@@ -3,6 +3,7 @@
 // addresses, hex strings with or without separators, DNS names (RFC 1035 §3.1 wire format)
 // and RFC 7597 PSIDs. Each parser appends to `out` and returns an error text or undefined.
 
+import { ipToString, parseIp } from '../addr.js';
 import type { OptionFieldType } from './defs.js';
 
 const INT_RANGES = {
@@ -74,25 +75,11 @@ function writeBoolean(text: string, out: number[]): string | undefined {
   return undefined;
 }
 
-/** Parses a dotted-quad IPv4 address to an unsigned 32-bit integer; undefined when invalid. */
-export function parseIpv4(text: string): number | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  let value = 0;
-  for (const part of parts) {
-    // Like inet_pton: decimal only, no leading zeros (which some tools read as octal).
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(part)) return undefined;
-    const octet = Number(part);
-    if (octet > 255) return undefined;
-    value = value * 256 + octet;
-  }
-  return value >>> 0;
-}
+/** Parses a dotted-quad IPv4 address (see parseIp in ../addr.ts). */
+export const parseIpv4 = parseIp;
 
 /** Formats an unsigned 32-bit address as a dotted quad. */
-export function formatIpv4(address: number): string {
-  return [address >>> 24, (address >>> 16) & 0xff, (address >>> 8) & 0xff, address & 0xff].join('.');
-}
+export const formatIpv4 = ipToString;
 
 function writeIpv4(text: string, out: number[]): string | undefined {
   const address = parseIpv4(text);
