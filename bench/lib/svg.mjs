@@ -66,9 +66,16 @@ function renderPanel(panel, offsetX, offsetY) {
   out.push(text(x0 + plotW / 2, y0 + plotH + 40, 'offered rate (new clients/s, log scale)', { anchor: 'middle' }));
   out.push(text(offsetX + 18, y0 + plotH / 2, 'leases/s (REQUEST → ACK received)', { anchor: 'middle', rotate: true }));
 
-  // Where every offered exchange became a lease; clipped to the plot.
+  // Where every offered exchange became a lease; clipped to the plot. With a log x axis and a linear
+  // y axis the line y = x is a curve, so it is drawn through many points spaced evenly in log(x).
   const idealEnd = Math.min(xMax, yTop);
-  out.push(`<path d="M${px(xMin).toFixed(1)},${py(xMin).toFixed(1)} L${px(idealEnd).toFixed(1)},${py(idealEnd).toFixed(1)}" stroke="#999" stroke-dasharray="4 4" fill="none"/>`);
+  const steps = 64;
+  const idealPoints = [];
+  for (let k = 0; k <= steps; k++) {
+    const x = xMin * (idealEnd / xMin) ** (k / steps);
+    idealPoints.push(`${k === 0 ? 'M' : 'L'}${px(x).toFixed(1)},${py(x).toFixed(1)}`);
+  }
+  out.push(`<path d="${idealPoints.join(' ')}" stroke="#999" stroke-dasharray="4 4" fill="none"/>`);
 
   panel.series.forEach((series, i) => {
     const color = colorFor(series.name, i);
