@@ -314,6 +314,29 @@ describe('ha-config: validation errors', () => {
       [`${REL}.wait-backup-ack: invalid value 'true' (expected false in mode 'load-balancing', because only passive-backup waits for backups)`],
     ],
     [
+      'missing peer name',
+      { peers: [primary, { url: 'http://198.18.0.2:8001/', role: 'secondary' }] },
+      [`${REL}.peers[1].name: missing (expected a non-empty peer name)`],
+    ],
+    [
+      'missing peer url',
+      { peers: [primary, { name: 'server2', role: 'secondary' }] },
+      [`${REL}.peers[1].url: missing (expected a url such as http://198.18.0.2:8000/)`],
+    ],
+    ['peer not an object', { peers: [primary, 'server2'] }, [`${REL}.peers[1]: invalid value 'server2' (a string; expected an object with name, url and role)`]],
+    [
+      'unknown paused state',
+      { 'state-machine': { states: [{ state: 'partner_down', pause: 'once' }] } },
+      [
+        `${REL}.state-machine.states[0].state: invalid value 'partner_down' (expected one of 'waiting', 'syncing', 'ready', 'load-balancing', 'hot-standby', 'communication-recovery', 'partner-down', 'partner-in-maintenance', 'in-maintenance', 'passive-backup', 'backup', 'terminated')`,
+      ],
+    ],
+    [
+      'unknown multi-threading key',
+      { 'multi-threading': { 'http-listener-thread': 2 } },
+      [`${REL}.multi-threading.http-listener-thread: unknown parameter (did you mean 'http-listener-threads'?)`],
+    ],
+    [
       'duplicate paused state',
       { 'state-machine': { states: [{ state: 'ready', pause: 'once' }, { state: 'ready', pause: 'always' }] } },
       [`${REL}.state-machine.states[1].state: duplicate state 'ready' (already configured in states[0]; expected each state once)`],
@@ -367,6 +390,17 @@ describe('ha-config: validation errors', () => {
     expect(errorsOf(parseHaConfig({ 'high-availability': [] }, PATH))).toEqual([
       `${PATH}.high-availability: contains 0 relationships (expected exactly one, the only form Kea 2.2 accepts)`,
     ]);
+  });
+
+  it('reports a relationship map instead of a list', () => {
+    expect(errorsOf(parseHaConfig({ 'high-availability': relationship() }, PATH))).toEqual([
+      `${PATH}.high-availability: invalid value {"this-server-name":"server1","mode":"load-balancing","pe... (an object; expected a list with one relationship)`,
+    ]);
+  });
+
+  it('reports an unknown key beside high-availability', () => {
+    const result = parseHaConfig({ 'high-availability': [relationship()], 'high-availabilty': [] }, PATH);
+    expect(errorsOf(result)).toEqual([`${PATH}.high-availabilty: unknown parameter (did you mean 'high-availability'?)`]);
   });
 
   it('reports a missing high-availability list', () => {
