@@ -112,7 +112,8 @@ async function main(argv) {
   };
   writeResults(results);
   console.log(formatTable(results));
-  log(`wrote bench/results/latest.json and bench/results/latest.svg in ${results.elapsed_s} s`);
+  const name = resultsName(results);
+  log(`wrote bench/results/${name}.json and bench/results/${name}.svg in ${results.elapsed_s} s`);
   return 0;
 }
 
@@ -174,9 +175,14 @@ function machineInfo(loadStart) {
   };
 }
 
+/** Quick runs write quick.json and quick.svg, so a smoke test never replaces the full run the docs quote. */
+function resultsName(results) {
+  return results.mode === 'quick' ? 'quick' : 'latest';
+}
+
 function writeResults(results) {
   mkdirSync(RESULTS_DIR, { recursive: true });
-  writeFileSync(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(RESULTS_DIR, `${resultsName(results)}.json`), `${JSON.stringify(results, null, 2)}\n`);
   writeChart(results);
 }
 
@@ -192,7 +198,7 @@ function writeChart(results) {
     subtitle: `${results.generated_at.slice(0, 16).replace('T', ' ')} UTC · ${m.nproc} CPUs shared by generator and server · ${results.settings.duration_s} s points · median of ${results.settings.reps} · load avg ${m.load_average_start[0]}`,
     panels,
   });
-  writeFileSync(join(RESULTS_DIR, 'latest.svg'), chart);
+  writeFileSync(join(RESULTS_DIR, `${resultsName(results)}.svg`), chart);
 }
 
 main(process.argv.slice(2))

@@ -8,7 +8,8 @@ export const USAGE = `usage: sudo npm run bench -- [--quick] [--systems LIST] [-
 
 Measure nestor against ISC Kea 2.2 (single- and multi-threaded) and a stateless canned responder
 inside throwaway network namespaces, with perfdhcp and the native loadgen as relay agents. Writes
-bench/results/latest.json and bench/results/latest.svg and prints a table. Needs root.
+bench/results/latest.json and latest.svg (quick.json and quick.svg with --quick) and prints a
+table. Needs root.
 
 options:
   --quick             about one minute: one rate per generator, 2 s points, 3 repetitions
