@@ -159,6 +159,7 @@ export class Server {
         await running.stop();
         throw err;
       }
+      control.addStatusPart(() => running.socketStatus());
       running.control = control;
     }
     server.begin();
@@ -181,6 +182,13 @@ export class Server {
       leaseDatabase: this.config.leaseDatabase.path,
       subnets: this.config.subnets.length,
     });
+  }
+
+  /** The `sockets` part of status-get, in Kea's form: 'retrying' while a raw socket waits for its interface. */
+  private socketStatus(): Record<string, unknown> {
+    if (this.reopenTimers.size === 0) return { sockets: { status: 'ready' } };
+    const names = this.listeners.filter((l) => this.reopenTimers.has(l.ifindex)).map((l) => l.name);
+    return { sockets: { status: 'retrying', errors: names.map((n) => `raw socket on interface '${n}' is closed: the interface is down; retrying every 2 s`) } };
   }
 
   private startRaw(ifindex: number, socket: RawPacketSocket): void {

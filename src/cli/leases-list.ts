@@ -64,6 +64,6 @@ function formatRow(lease: Lease4): string {
   const expiry = leaseExpiry(lease);
   const expires = expiry >= 0xffffffff ? 'never' : new Date(expiry * 1000).toISOString().replace('T', ' ').slice(0, 19);
   return `${ipToString(lease.address).padEnd(16)}${macToString(lease.hwAddress).padEnd(19)}` +
-    `${(lease.clientId ? hexToString(lease.clientId) : '-').padEnd(24)}${String(lease.subnetId).padEnd(8)}` +
+    `${(lease.clientId ? hexToString(lease.clientId, ':') : '-').padEnd(24)}${String(lease.subnetId).padEnd(8)}` +
     `${expires.padEnd(22)}${stateName(lease, expiry).padEnd(18)}${lease.hostname}\n`;
 }

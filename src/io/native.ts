@@ -133,7 +133,8 @@ const SOCKET_ERRNO_HINTS: Readonly<Record<string, string>> = {
 // Operator hints for AF_PACKET sockets; other errno values use SOCKET_ERRNO_HINTS.
 const RAW_PERMISSION_HINT =
   'raw sockets need root or CAP_NET_RAW; run as root, grant CAP_NET_RAW ' +
-  "(setcap cap_net_raw,cap_net_bind_service+ep $(which node)), or use dhcp-socket-type 'udp'";
+  "(setcap cap_net_raw,cap_net_bind_service+ep $(which node)), or use dhcp-socket-type 'udp' " +
+  '(which still needs CAP_NET_BIND_SERVICE for port 67)';
 const RAW_RING_HINT = 'the receive ring cannot be mapped; use a smaller ring (fewer or smaller blocks) or free memory';
 const RAW_ERRNO_HINTS: Readonly<Record<string, string>> = {
   EPERM: RAW_PERMISSION_HINT,

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { Lab, requireProgram, skipUnlessLab } from './support/lab.js';
-import { listLeases, startNestor, writeConfig } from './support/nestor.js';
+import { NESTOR_BIN, listLeases, startNestor, writeConfig } from './support/nestor.js';
 
 const skip = skipUnlessLab();
 // One lease and exit; udhcpc reports on stderr.
@@ -40,6 +40,7 @@ describe.skipIf(skip)('direct clients: two interfaces, raw sockets', () => {
       Dhcp4: {
         'interfaces-config': { interfaces: ['eth0', 'eth1'], 'dhcp-socket-type': 'raw' },
         'lease-database': { type: 'lmdb', name: lab.path('leases4.lmdb') },
+        'control-socket': { 'socket-type': 'unix', 'socket-name': lab.path('ctrl4.sock') },
         subnet4: [
           { id: 10, subnet: '198.18.0.0/24', pools: [{ pool: '198.18.0.100 - 198.18.0.199' }] },
           { id: 11, subnet: '198.18.1.0/24', pools: [{ pool: '198.18.1.100 - 198.18.1.199' }] },
@@ -78,6 +79,9 @@ describe.skipIf(skip)('direct clients: two interfaces, raw sockets', () => {
   it('picks an interface up again after it went down', async () => {
     lab.exec(nsServer, 'ip', ['link', 'set', 'eth1', 'down']);
     await server.waitFor(/"msgId":"SERVER_IFACE_DOWN"[^\n]*"iface":"eth1"/, 10_000);
+    const down = JSON.parse(lab.exec(nsServer, process.execPath, [NESTOR_BIN, 'ctl', 'status-get', '-c', configPath])) as { arguments: { sockets: { status: string; errors?: string[] } } };
+    expect(down.arguments.sockets.status).toBe('retrying');
+    expect(down.arguments.sockets.errors?.[0]).toContain("interface 'eth1'");
     lab.exec(nsServer, 'ip', ['link', 'set', 'eth1', 'up']);
     await server.waitFor(/"msgId":"SERVER_IFACE_RESTORED"[^\n]*"iface":"eth1"/, 10_000);
 
