@@ -30,11 +30,7 @@ describe.skipIf(skip).each([0, 1, 2])('relay path: perfdhcp with 2,000 clients, 
   beforeAll(async () => {
     requireProgram('/usr/sbin/perfdhcp', 'kea-admin');
     lab = new Lab(`pf${workers}`);
-    nsServer = lab.addNamespace('srv');
-    nsClient = lab.addNamespace('cli');
-    lab.link(nsServer, 'eth0', nsClient, 'eth0');
-    lab.address(nsServer, 'eth0', '198.18.0.1/24');
-    lab.address(nsClient, 'eth0', '198.18.0.10/24');
+    ({ nsServer, nsClient } = lab.addRelayPair());
     configPath = writeConfig(lab, 'nestor.json', {
       Dhcp4: {
         'interfaces-config': { interfaces: ['eth0'], 'dhcp-socket-type': 'udp' },

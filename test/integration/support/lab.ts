@@ -77,6 +77,19 @@ export class Lab {
     this.exec(nsB, 'ip', ['link', 'set', ifB, 'up']);
   }
 
+  /**
+   * Build the relay-path pair most tests use: a server namespace with eth0 198.18.0.1/24 linked to a
+   * client namespace with eth0 198.18.0.10/24, where a relay agent (perfdhcp, loadgen, the relay client) runs.
+   */
+  addRelayPair(): { nsServer: string; nsClient: string } {
+    const nsServer = this.addNamespace('srv');
+    const nsClient = this.addNamespace('cli');
+    this.link(nsServer, 'eth0', nsClient, 'eth0');
+    this.address(nsServer, 'eth0', '198.18.0.1/24');
+    this.address(nsClient, 'eth0', '198.18.0.10/24');
+    return { nsServer, nsClient };
+  }
+
   /** Assign an address (CIDR, inside 198.18.0.0/15) to an interface. */
   address(ns: string, ifname: string, cidr: string): void {
     if (!/^198\.1[89]\./.test(cidr)) throw new Error(`lab addresses must come from 198.18.0.0/15, got '${cidr}'`);
