@@ -1,6 +1,6 @@
 // Wires the modules together: configuration, logger, lease store, sockets, dispatcher and the
-// periodic jobs (expired-lease reclamation, counter summaries). The only module besides the CLI that
-// sees everything.
+// periodic jobs (expired-lease reclamation, counter summaries). Besides the CLI, it is the only module
+// that imports all the others.
 
 import type { Logger } from 'pino';
 
@@ -184,7 +184,7 @@ export class Server {
     });
   }
 
-  /** The `sockets` part of status-get, in Kea's form: 'retrying' while a raw socket waits for its interface. */
+  /** Build the `sockets` part of status-get in Kea's form: 'retrying' while a raw socket waits for its interface. */
   private socketStatus(): Record<string, unknown> {
     if (this.reopenTimers.size === 0) return { sockets: { status: 'ready' } };
     const names = this.listeners.filter((l) => this.reopenTimers.has(l.ifindex)).map((l) => l.name);
@@ -196,7 +196,7 @@ export class Server {
     socket.start((batch) => this.receive(batch, ifindex, true));
   }
 
-  /** The interface went down or away: serve it through UDP only and try to reopen the raw socket. */
+  /** Serve an interface whose raw socket broke (down or removed) through UDP only, and reopen the raw socket when it can. */
   private rawSocketBroken(ifindex: number, socket: RawPacketSocket, err: Error): void {
     if (this.rawSockets.get(ifindex) !== socket) return;
     this.rawSockets.delete(ifindex);
@@ -254,7 +254,7 @@ export class Server {
     this.dispatcher.flush();
   }
 
-  /** The request's own destination when it was unicast to us, else the receiving interface's address. */
+  /** Return the request's own destination when it was unicast to us, else the receiving interface's address. */
   private localAddressFor(ifindex: number, destination: number): number {
     const listener = this.listeners.find((l) => l.ifindex === ifindex) ?? this.listeners[0];
     if (destination !== BROADCAST && destination !== 0 && this.listeners.some((l) => l.address === destination)) return destination;

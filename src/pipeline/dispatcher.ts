@@ -1,8 +1,8 @@
 // Main-thread dispatcher: turns receive batches into work batches, one per shard, and hands them to
 // the shard's worker (or processes them inline when there are no workers). A lone packet is never held
 // back: whatever a receive batch brought is dispatched at the end of that batch. While a shard has
-// MAX_IN_FLIGHT batches out, new packets wait in its next batch, which is how batches grow under load;
-// that batch is bounded (MAX_BATCH packets) and packets beyond it are dropped and counted.
+// MAX_IN_FLIGHT batches out, new packets wait in its next batch, which is how batches grow under load.
+// That batch is bounded (MAX_BATCH packets), and packets beyond it are dropped and counted.
 
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
