@@ -1,10 +1,12 @@
 // hooks-libraries: the lease commands library and the high-availability library are recognised
-// by file name. The HA parameters are kept for the HA module; until it exists, listing the library
-// gets a warning because the server then runs alone. Any other hook library is reported, because
-// the function it adds is missing.
+// by file name. The HA parameters are validated here by the HA module's parser, so `config check`
+// and the server report their mistakes like any other. Any other hook library is reported,
+// because the function it adds is missing.
 
 import { basename } from 'node:path';
 
+import { parseHaConfig } from '../ha/ha-config.js';
+import type { HaConfig } from '../ha/types.js';
 import { Issues, checkKeys, isObject, readString } from './issues.js';
 
 const LEASE_CMDS = 'libdhcp_lease_cmds.so';
@@ -14,10 +16,12 @@ export interface HookSettings {
   hasLeaseCommands: boolean;
   /** Raw parameters of libdhcp_ha.so; undefined when the library is not listed. */
   haParameters: unknown;
+  /** The validated HA relationship; undefined when the library is not listed or its parameters have errors. */
+  ha: HaConfig | undefined;
 }
 
 export function parseHooks(issues: Issues, list: unknown, path: string): HookSettings {
-  const result: HookSettings = { hasLeaseCommands: false, haParameters: undefined };
+  const result: HookSettings = { hasLeaseCommands: false, haParameters: undefined, ha: undefined };
   if (list === undefined) return result;
   if (!Array.isArray(list)) {
     issues.invalid(path, list, 'a list of hook libraries', 'list');
@@ -41,7 +45,9 @@ export function parseHooks(issues: Issues, list: unknown, path: string): HookSet
     } else if (name === HA) {
       if (result.haParameters !== undefined) issues.error(entryPath, `${HA} is listed twice (expected it once)`);
       result.haParameters = entry.parameters ?? {};
-      issues.warning(`${entryPath}.library`, `high availability is not implemented yet: the parameters are kept, but this server runs alone and answers every client`);
+      const parsed = parseHaConfig(result.haParameters, `${entryPath}.parameters`);
+      issues.list.push(...parsed.issues);
+      result.ha = parsed.config;
     } else {
       issues.warning(`${entryPath}.library`, `hook library '${name}' is not supported, so what it adds is missing (nestor recognises ${LEASE_CMDS} and ${HA})`);
     }

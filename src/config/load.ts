@@ -136,6 +136,7 @@ function buildDhcp4(issues: Issues, dhcp4: JsonObject, document: JsonObject, sou
     loggers: readLoggers(issues, dhcp4, document),
     hasLeaseCommands: hooks.hasLeaseCommands,
     haParameters: hooks.haParameters,
+    ha: hooks.ha,
     nestor: readNestorSettings(issues, dhcp4, path),
     sourcePath,
     raw: dhcp4,

@@ -2,6 +2,8 @@
 // The hot path reads these objects and never re-checks them. Addresses are unsigned 32-bit
 // integers in host order; option values are already encoded to wire bytes.
 
+import type { HaConfig } from '../ha/types.js';
+
 /** One encoded option value from option-data. */
 export interface ConfiguredOption {
   code: number;
@@ -133,6 +135,8 @@ export interface ServerConfig {
   hasLeaseCommands: boolean;
   /** Raw parameters of libdhcp_ha.so, kept unvalidated for the HA module; undefined when not configured. */
   haParameters: unknown;
+  /** The validated HA relationship of libdhcp_ha.so; undefined when HA is not configured. */
+  ha: HaConfig | undefined;
   nestor: NestorSettings;
   /** Path of the file the configuration was read from. */
   sourcePath: string;

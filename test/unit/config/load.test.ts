@@ -13,6 +13,17 @@ const REPO = resolve(import.meta.dirname, '../../..');
 /** A minimal valid subnet for tests that need one. */
 const SUBNET = { id: 1, subnet: '198.18.0.0/24', pools: [{ pool: '198.18.0.10 - 198.18.0.20' }] };
 
+const HA_PARAMETERS = {
+  'high-availability': [{
+    'this-server-name': 's1',
+    mode: 'hot-standby',
+    peers: [
+      { name: 's1', url: 'http://198.18.0.1:8001/', role: 'primary' },
+      { name: 's2', url: 'http://198.18.0.2:8001/', role: 'standby' },
+    ],
+  }],
+};
+
 function load(dhcp4: Record<string, unknown>, extra: Record<string, unknown> = {}): LoadResult {
   return parseConfigText(JSON.stringify({ Dhcp4: dhcp4, ...extra }), '/tmp/nestor-test.json');
 }
@@ -273,17 +284,23 @@ describe('config load: nestor settings and hooks', () => {
       subnet4: [SUBNET],
       'hooks-libraries': [
         { library: '/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_lease_cmds.so' },
-        { library: 'libdhcp_ha.so', parameters: { 'high-availability': [{ mode: 'hot-standby' }] } },
+        { library: 'libdhcp_ha.so', parameters: HA_PARAMETERS },
         { library: '/opt/hooks/libdhcp_bootp.so' },
       ],
     });
     const config = loaded(result);
     expect(config.hasLeaseCommands).toBe(true);
-    expect(config.haParameters).toEqual({ 'high-availability': [{ mode: 'hot-standby' }] });
+    expect(config.haParameters).toEqual(HA_PARAMETERS);
+    expect(config.ha).toMatchObject({ mode: 'hot-standby', thisServerName: 's1', partner: { name: 's2', role: 'standby' } });
     expect(warnings(result)).toEqual([
-      'Dhcp4.hooks-libraries[1].library: high availability is not implemented yet: the parameters are kept, but this server runs alone and answers every client',
       "Dhcp4.hooks-libraries[2].library: hook library 'libdhcp_bootp.so' is not supported, so what it adds is missing (nestor recognises libdhcp_lease_cmds.so and libdhcp_ha.so)",
     ]);
+  });
+
+  it('reports HA parameter mistakes with their paths', () => {
+    const result = load({ subnet4: [SUBNET], 'hooks-libraries': [{ library: 'libdhcp_ha.so', parameters: { 'high-availability': [{ mode: 'hot-standby' }] } }] });
+    const paths = errors(result).map((i) => i.path);
+    expect(paths).toContain('Dhcp4.hooks-libraries[0].parameters.high-availability[0].this-server-name');
   });
 
   it('reads interfaces, control socket and loggers', () => {

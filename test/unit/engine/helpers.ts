@@ -144,6 +144,7 @@ export function makeConfig(extra: Partial<ServerConfig> = {}): ServerConfig {
     loggers: [],
     hasLeaseCommands: false,
     haParameters: undefined,
+    ha: undefined,
     nestor: { workers: 0, serverPort: 67, clientPort: 68, lmdbMapSizeBytes: 1 << 20 },
     sourcePath: '/nonexistent/kea.json',
     raw: {},
