@@ -62,6 +62,8 @@ export interface ResultBatch {
   data: Uint8Array;
   meta: Uint32Array;
   changes: LeaseChange[];
+  /** For each change, the index of the reply it belongs to, or -1 when its request got no reply (a release). */
+  changeOwners: number[];
   /** Outcome name → number of requests in this batch that ended that way. */
   outcomes: Record<string, number>;
   /** Set when the batch could not be committed (for example the lease database is full). */

@@ -58,6 +58,7 @@ export class BatchProcessor {
     const meta = new Uint32Array(Math.max(1, batch.count) * RESULT_STRIDE);
     const outcomes: Record<string, number> = {};
     const changes = this.result.changes;
+    const owners: number[] = [];
     let replies = 0;
     let used = 0;
 
@@ -66,6 +67,7 @@ export class BatchProcessor {
         replies = 0;
         used = 0;
         changes.length = 0;
+        owners.length = 0;
         for (const key of Object.keys(outcomes)) delete outcomes[key];
 
         for (let i = 0; i < batch.count; i++) {
@@ -73,9 +75,10 @@ export class BatchProcessor {
           if (only !== undefined && this.isWriting(batch, row) !== (only === 'writes')) continue;
           const outcome = this.decide(batch, row, tx);
           outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+          const length = this.result.reply === undefined ? 0 : encodeReply(this.view, this.result.reply, data, used, MAX_REPLY_BYTES);
+          // Each change of this request belongs to the reply about to be written, if there is one.
+          while (owners.length < changes.length) owners.push(length === 0 ? -1 : replies);
           if (this.result.reply === undefined) continue;
-
-          const length = encodeReply(this.view, this.result.reply, data, used, MAX_REPLY_BYTES);
           if (length === 0) {
             outcomes['drop-reply-too-large'] = (outcomes['drop-reply-too-large'] ?? 0) + 1;
             continue;
@@ -98,10 +101,10 @@ export class BatchProcessor {
       // The transaction rolled back: nothing of this batch is stored, so no reply may leave.
       const code = err instanceof NestorError ? err.code : 'NESTOR_ERR_LEASES_WRITE';
       const message = err instanceof Error ? err.message : String(err);
-      return { count: 0, data, meta, changes: [], outcomes: { 'drop-commit-failed': batch.count }, error: { code, message } };
+      return { count: 0, data, meta, changes: [], changeOwners: [], outcomes: { 'drop-commit-failed': batch.count }, error: { code, message } };
     }
 
-    return { count: replies, data, meta, changes: changes.slice(), outcomes, error: undefined };
+    return { count: replies, data, meta, changes: changes.slice(), changeOwners: owners, outcomes, error: undefined };
   }
 
   /** True when the request may write a lease: a decodable REQUEST, DECLINE or RELEASE. */

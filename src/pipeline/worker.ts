@@ -6,6 +6,7 @@ import { workerData } from 'node:worker_threads';
 
 import { loadConfig } from '../config/load.js';
 import { Engine } from '../engine/engine.js';
+import { applyHaPoolSplit, haClassifier } from '../ha/setup.js';
 import { openLeaseStore } from '../leases/lmdb-store.js';
 import { setRootLogger } from '../log/logger.js';
 import { createServerLogger } from '../log/setup.js';
@@ -21,11 +22,13 @@ export interface WorkerSetup {
 }
 
 function createProcessor(setup: WorkerSetup): BatchProcessor {
-  const { config, issues } = loadConfig(setup.configPath);
-  if (!config) {
+  const { config: loaded, issues } = loadConfig(setup.configPath);
+  if (!loaded) {
     const first = issues.find((i) => i.severity === 'error');
     throw new Error(`worker ${setup.shardIndex}: configuration no longer loads: ${first?.path}: ${first?.message}`);
   }
+
+  const { config } = applyHaPoolSplit(loaded);
 
   // Same output and level as the main thread, so every line of the process lands in one place.
   const log = createServerLogger(config.loggers, setup.logLevel, true).child({ worker: setup.shardIndex });
@@ -35,6 +38,7 @@ function createProcessor(setup: WorkerSetup): BatchProcessor {
     log,
     serverAddresses: setup.serverAddresses,
     shard: { index: setup.shardIndex, count: setup.shardCount },
+    classify: config.ha === undefined ? undefined : haClassifier(config.ha),
   });
   return new BatchProcessor(engine, store, log);
 }

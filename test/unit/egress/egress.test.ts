@@ -40,7 +40,7 @@ function resultOf(replies: Reply[]): ResultBatch {
     meta[row + R_DST_MAC_LO] = r.macLo ?? 0;
     meta[row + R_VLAN] = r.vlan ?? 0;
   });
-  return { count: replies.length, data: new Uint8Array(replies.length * 300), meta, changes: [], outcomes: {}, error: undefined };
+  return { count: replies.length, data: new Uint8Array(replies.length * 300), meta, changes: [], changeOwners: [], outcomes: {}, error: undefined };
 }
 
 describe('egress: delivery to sockets', () => {
