@@ -2,6 +2,8 @@
 // periodic jobs (expired-lease reclamation, counter summaries). Besides the CLI, it is the only module
 // that imports all the others.
 
+import { readFileSync } from 'node:fs';
+
 import type { Logger } from 'pino';
 
 import { ipToString } from './codec/addr.js';
@@ -24,10 +26,20 @@ import type { LeaseStore } from './leases/types.js';
 import { createServerLogger } from './log/setup.js';
 import { logMessage, setRootLogger } from './log/logger.js';
 import { ControlChannel } from './control/channel.js';
+import { ControlHttpServer } from './control/http.js';
+import type { ControlHttpOptions } from './control/http.js';
+import { DhcpView } from './codec/view.js';
+import { DecodeOutcome } from './codec/types.js';
+import { registerHaCommands } from './ha/commands.js';
+import { PeerClient } from './ha/peer-client.js';
+import { HaService } from './ha/service.js';
+import { applyHaPoolSplit, haClassifier } from './ha/setup.js';
+import type { HaConfig } from './ha/types.js';
 import { ServerLock } from './server-lock.js';
 import { Dispatcher, defaultWorkerCount } from './pipeline/dispatcher.js';
 import type { IncomingPacket } from './pipeline/dispatcher.js';
 import type { ResultBatch } from './pipeline/batch.js';
+import { RESULT_STRIDE } from './pipeline/batch.js';
 import { BatchProcessor } from './pipeline/process.js';
 
 const BROADCAST = 0xffffffff;
@@ -36,6 +48,9 @@ const SUMMARY_INTERVAL_MS = 60_000;
 const RAW_REOPEN_INTERVAL_MS = 2_000;
 /** Offset of giaddr in a DHCP message (RFC 2131 §2). */
 const OFF_GIADDR = 24;
+const OPT_CLIENT_IDENTIFIER = 61;
+/** Message types Kea's HA query filter looks at: DISCOVER, REQUEST, DECLINE, RELEASE, INFORM. */
+const HA_FILTERED_TYPES: ReadonlySet<number> = new Set([1, 3, 4, 7, 8]);
 
 export interface ServerOptions {
   configPath: string;
@@ -57,12 +72,17 @@ export interface ServerStats {
   /** Requests that arrived on both sockets of an interface and were taken from the other one. */
   skippedOtherPath: number;
   commitFailures: number;
+  /** Requests of an HA scope this server does not serve in its current state. */
+  droppedOutOfScope: number;
+  /** Replies dropped because the partner did not acknowledge their lease updates. */
+  droppedUnacked: number;
   outcomes: Record<string, number>;
 }
 
 export class Server {
   readonly stats: ServerStats = {
-    received: 0, truncated: 0, droppedQueueFull: 0, droppedDisabled: 0, skippedOtherPath: 0, commitFailures: 0, outcomes: {},
+    received: 0, truncated: 0, droppedQueueFull: 0, droppedDisabled: 0, skippedOtherPath: 0, commitFailures: 0,
+    droppedOutOfScope: 0, droppedUnacked: 0, outcomes: {},
   };
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly packet: IncomingPacket = {
@@ -71,6 +91,10 @@ export class Server {
   };
   private readonly reopenTimers = new Map<number, NodeJS.Timeout>();
   private control: ControlChannel | undefined;
+  private ha: HaService | undefined;
+  private peerListener: ControlHttpServer | undefined;
+  /** Reads the queries of the partner's scope for the unacked-clients rule, on the main thread. */
+  private readonly haView = new DhcpView();
   /** False while dhcp-disable keeps the service off; received requests are dropped, as Kea does. */
   private isServiceEnabled = true;
   private stopped = false;
@@ -91,16 +115,18 @@ export class Server {
 
   /** Load the configuration, open the store and the sockets, and start serving. Throws a NestorError on any operator mistake. */
   static async start(opts: ServerOptions): Promise<Server> {
-    const { config, issues } = loadConfig(opts.configPath);
+    const { config: loaded, issues } = loadConfig(opts.configPath);
     const errors = issues.filter((i) => i.severity === 'error');
-    if (!config || errors.length > 0) {
+    if (!loaded || errors.length > 0) {
       const lines = errors.map((i) => `${i.path}: ${i.message}`).join('\n  ');
       throw nestorError('CONFIG_INVALID', `${opts.configPath}: configuration has ${errors.length} error(s):\n  ${lines}`);
     }
 
-    const log = opts.logger ?? createServerLogger(config.loggers, opts.logLevel);
+    const log = opts.logger ?? createServerLogger(loaded.loggers, opts.logLevel);
     setRootLogger(log);
     for (const issue of issues) logMessage(log, 'SERVER_CONFIG_WARNING', { path: issue.path, reason: issue.message });
+    const { config, description: poolSplit } = applyHaPoolSplit(loaded);
+    if (poolSplit !== '') logMessage(log, 'HA_POOLS_SPLIT', { pools: poolSplit.split('\n') });
 
     const listeners = resolveListenInterfaces(config.interfaces);
     if (listeners.length === 0) logMessage(log, 'SERVER_NO_INTERFACES', {});
@@ -114,7 +140,7 @@ export class Server {
       lock.release();
       throw err;
     }
-    const engine = new Engine(config, { log, serverAddresses });
+    const engine = new Engine(config, { log, serverAddresses, classify: config.ha === undefined ? undefined : haClassifier(config.ha) });
     const workers = opts.workers ?? config.nestor.workers ?? defaultWorkerCount();
 
     const sockets = new Map<number, UdpBatchSocket>();
@@ -146,7 +172,7 @@ export class Server {
     });
     const egress = new Egress(sockets, rawSockets, config.nestor.serverPort);
     server = new Server(config, log, store, lock, engine, listeners, sockets, rawSockets, dispatcher, egress, workers);
-    if (config.controlSocket !== undefined) {
+    if (config.controlSocket !== undefined || config.ha !== undefined) {
       const running = server;
       const control = new ControlChannel({
         config, store, log,
@@ -161,9 +187,48 @@ export class Server {
       }
       control.addStatusPart(() => running.socketStatus());
       running.control = control;
+      if (config.ha !== undefined) {
+        try {
+          await running.startHa(config.ha, control);
+        } catch (err) {
+          await running.stop();
+          throw err;
+        }
+      }
     }
     server.begin();
     return server;
+  }
+
+  /** Builds the HA service and opens the listener its peers send commands to (this server's own peer URL). */
+  private async startHa(haConfig: HaConfig, control: ControlChannel): Promise<void> {
+    const log = this.log;
+    const ha = new HaService({
+      config: haConfig,
+      store: this.store,
+      log,
+      networkState: control.networkState,
+      connect: (peer) => new PeerClient({ peer, log }),
+    });
+    registerHaCommands(control.commands, ha);
+    control.addStatusPart(() => ha.statusReport());
+    this.ha = ha;
+
+    const self = haConfig.thisServer;
+    const options: ControlHttpOptions = { host: self.host, port: self.port, handler: (request) => control.execute(request), log, realm: 'nestor-ha' };
+    const password = self.basicAuthPassword ?? (self.basicAuthPasswordFile === undefined ? undefined : readFileSync(self.basicAuthPasswordFile, 'utf8').replace(/\r?\n$/, ''));
+    // Kea's own listener accepts anyone; nestor asks for the credentials its peers are configured
+    // to send to it (this server's entry in peers), so a copied configuration protects both sides.
+    if (self.basicAuthUser !== undefined && self.basicAuthUser !== '') options.auth = [{ user: self.basicAuthUser, password: password ?? '' }];
+    if (self.scheme === 'https' && self.certFile !== undefined && self.keyFile !== undefined) {
+      options.tls = {
+        cert: readFileSync(self.certFile), key: readFileSync(self.keyFile),
+        ca: self.trustAnchor === undefined ? undefined : readFileSync(self.trustAnchor),
+        requireClientCert: haConfig.requireClientCerts,
+      };
+    }
+    this.peerListener = new ControlHttpServer(options);
+    await this.peerListener.start();
   }
 
   private begin(): void {
@@ -174,6 +239,14 @@ export class Server {
     this.timers.push(setInterval(() => this.reclaim(), reclaimMs).unref());
     this.timers.push(setInterval(() => this.logSummary(), SUMMARY_INTERVAL_MS).unref());
 
+    if (this.ha !== undefined) {
+      const ha = this.ha.config;
+      logMessage(this.log, 'HA_SERVICE_STARTED', {
+        server: ha.thisServerName, mode: ha.mode, role: ha.thisServer.role, url: ha.thisServer.url,
+        peer: ha.peers.filter((p) => p !== ha.thisServer).map((p) => `${p.name} (${p.role}) ${p.url}`),
+      });
+      this.ha.start();
+    }
     logMessage(this.log, 'SERVER_STARTED', {
       iface: this.listeners.map((l) => `${l.name}/${ipToString(l.address)}`),
       port: this.config.nestor.serverPort,
@@ -227,6 +300,8 @@ export class Server {
     }
     const p = this.packet;
     p.data = batch.data;
+    const ha = this.ha;
+    const isAnalyzing = ha !== undefined && ha.wantsAnalysis();
     for (let i = 0; i < batch.count; i++) {
       const row = i * META_WORDS;
       this.stats.received++;
@@ -242,6 +317,11 @@ export class Server {
         this.stats.skippedOtherPath++;
         continue;
       }
+      if (ha !== undefined && !ha.accepts(batch.meta[row + RX_BUCKET])) {
+        this.stats.droppedOutOfScope++;
+        if (isAnalyzing) this.analyzeForHa(ha, batch.data, p.offset, p.length);
+        continue;
+      }
       p.sourceAddress = batch.meta[row + RX_SRC_ADDR];
       p.sourcePort = batch.meta[row + RX_SRC_PORT];
       p.destinationAddress = batch.meta[row + RX_DST_ADDR];
@@ -252,6 +332,13 @@ export class Server {
       if (!this.dispatcher.add(p)) this.stats.droppedQueueFull++;
     }
     this.dispatcher.flush();
+  }
+
+  /** Shows a query of the partner's scope to the unacked-clients rule (only while communication is interrupted). */
+  private analyzeForHa(ha: HaService, data: Uint8Array, offset: number, length: number): void {
+    const view = this.haView;
+    if (view.reset(data, offset, length) !== DecodeOutcome.OK || !HA_FILTERED_TYPES.has(view.messageType)) return;
+    ha.analyze({ secs: view.secs, chaddr: view.chaddr(), clientId: view.option(OPT_CLIENT_IDENTIFIER) });
   }
 
   /** Return the request's own destination when it was unicast to us, else the receiving interface's address. */
@@ -270,6 +357,19 @@ export class Server {
       logMessage(this.log, 'SERVER_COMMIT_FAILED', { err: result.error.message, code: result.error.code });
       return;
     }
+    const ha = this.ha;
+    if (ha !== undefined && result.changes.length > 0) {
+      // Kea's rule: a reply whose lease the partner must store leaves only after the partner has it.
+      if (ha.needsAcknowledgement()) {
+        void ha.replicate(result.changes, result.changeOwners).then(({ failedReplies }) => {
+          if (this.stopped) return;
+          this.stats.droppedUnacked += failedReplies.size;
+          this.egress.send(failedReplies.size === 0 ? result : withoutReplies(result, failedReplies));
+        });
+        return;
+      }
+      void ha.replicate(result.changes, result.changeOwners);
+    }
     if (result.count === 0) return;
 
     this.egress.send(result);
@@ -287,13 +387,15 @@ export class Server {
   }
 
   private logSummary(): void {
-    logMessage(this.log, 'SERVER_COUNTERS', { ...this.stats, ...this.dispatcher.counters, ...this.egress.counters });
+    logMessage(this.log, 'SERVER_COUNTERS', { ...this.stats, ...this.dispatcher.counters, ...this.egress.counters, ...this.ha?.summary() });
   }
 
   /** Stop receiving, finish in-flight batches, close workers and the store. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.ha?.stop();
+    await this.peerListener?.stop();
     await this.control?.stop();
     for (const t of this.timers) clearInterval(t);
     for (const t of this.reopenTimers.values()) clearInterval(t);
@@ -304,6 +406,18 @@ export class Server {
     this.lock.release();
     logMessage(this.log, 'SERVER_STOPPED', { ...this.stats, ...this.egress.counters });
   }
+}
+
+/** The copy of a result batch without the replies at the given indexes; reply bytes are shared, not copied. */
+function withoutReplies(result: ResultBatch, dropped: ReadonlySet<number>): ResultBatch {
+  const meta = new Uint32Array(result.meta.length);
+  let kept = 0;
+  for (let i = 0; i < result.count; i++) {
+    if (dropped.has(i)) continue;
+    meta.set(result.meta.subarray(i * RESULT_STRIDE, (i + 1) * RESULT_STRIDE), kept * RESULT_STRIDE);
+    kept++;
+  }
+  return { ...result, count: kept, meta };
 }
 
 /** True when the DHCP message's giaddr is 0.0.0.0 (a request from a directly attached client); short messages count as direct. */

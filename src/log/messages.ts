@@ -5,6 +5,7 @@
 import { CONFIG_MESSAGES } from './catalogue/config.js';
 import { CONTROL_MESSAGES } from './catalogue/control.js';
 import { ENGINE_MESSAGES } from './catalogue/engine.js';
+import { HA_STATE_MESSAGES } from './catalogue/ha-state.js';
 import { HA_MESSAGES } from './catalogue/ha.js';
 import { IO_MESSAGES } from './catalogue/io.js';
 import { LEASES_MESSAGES } from './catalogue/leases.js';
@@ -21,6 +22,7 @@ export const MESSAGES: readonly MessageEntry[] = [
   ...ENGINE_MESSAGES,
   ...CONTROL_MESSAGES,
   ...HA_MESSAGES,
+  ...HA_STATE_MESSAGES,
 ];
 
 const byId = new Map(MESSAGES.map((m) => [m.id, m]));

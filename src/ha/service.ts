@@ -1,0 +1,840 @@
+// The HA service of one server: Kea 2.2's state machine (spec §5), heartbeats and failure
+// detection (§6), lease updates to the partner and the backups (§8.2, §10), lease synchronisation
+// (§7) and the HA commands a partner or an operator sends (§8). It decides which scopes this server
+// serves and whether its DHCP service runs; the server applies both to every received query.
+//
+// The model runs after every heartbeat, after each batch of lease updates and on HA commands, as
+// Kea's does, so reactions follow the heartbeat rhythm. A handler returns the next state, or
+// undefined to stay; a transition runs the new state's handler at once.
+
+import type { Logger } from 'pino';
+
+import type { LeaseChange } from '../engine/types.js';
+import type { LeaseStore } from '../leases/types.js';
+import { logMessage } from '../log/logger.js';
+import type { NetworkState } from '../control/network-state.js';
+import { CommunicationState } from './communication.js';
+import type { AnalyzedQuery, HeartbeatReport } from './communication.js';
+import { leaseChangeCommand, mergeLeasePage } from './lease-sync.js';
+import { servedScopes, scopeOfBucket } from './query-filter.js';
+import type { HaConfig, HaPeerConfig, HaState } from './types.js';
+
+/** Element 0 of a partner's answer. */
+export interface PeerAnswer {
+  result: number;
+  text?: string;
+  arguments?: unknown;
+}
+
+/** How the service talks to one peer; PeerClient in production, a fake in scenario tests. */
+export interface PeerLink {
+  send(command: string, args: Record<string, unknown> | undefined, timeoutMs: number): Promise<PeerAnswer>;
+  close(): void;
+}
+
+/** Kea's request timeout for every HA command except lease4-get-page. */
+export const REQUEST_TIMEOUT_MS = 10_000;
+/** Kea's result code for a refused maintenance request. */
+export const RESULT_MAINTENANCE_NOT_ALLOWED = 1001;
+
+const ALL_STATES: readonly HaState[] = [
+  'waiting', 'syncing', 'ready', 'load-balancing', 'hot-standby', 'communication-recovery', 'partner-down',
+  'partner-in-maintenance', 'in-maintenance', 'passive-backup', 'backup', 'terminated', 'unavailable',
+];
+
+/** States in which the local DHCP service runs (Kea's adjustNetworkState). */
+const SERVICE_ON: ReadonlySet<HaState> = new Set<HaState>([
+  'load-balancing', 'hot-standby', 'communication-recovery', 'partner-down', 'partner-in-maintenance', 'passive-backup', 'terminated',
+]);
+
+/** States without heartbeats. */
+const NO_HEARTBEAT: ReadonlySet<HaState> = new Set<HaState>(['passive-backup', 'terminated', 'backup']);
+
+/** States that check the clock skew and terminate on a large one. */
+const SKEW_CHECKED: ReadonlySet<HaState> = new Set<HaState>([
+  'waiting', 'syncing', 'ready', 'load-balancing', 'hot-standby', 'communication-recovery', 'partner-down', 'partner-in-maintenance',
+]);
+
+/** Longest chain of transitions in one model run; the table has no cycle that long. */
+const MAX_TRANSITIONS_PER_RUN = 8;
+/** Clock-skew warnings are logged at most this often. */
+const SKEW_WARN_INTERVAL_MS = 60_000;
+
+export interface HaServiceOptions {
+  config: HaConfig;
+  store: LeaseStore;
+  log: Logger;
+  networkState: NetworkState;
+  /** Opens the link to a peer; called once per peer. */
+  connect(peer: HaPeerConfig): PeerLink;
+  /** Clock in Unix milliseconds; tests replace it. */
+  nowMs?: () => number;
+}
+
+/** What happened to the lease updates of one batch: the reply indexes whose updates failed. */
+export interface UpdateOutcome {
+  failedReplies: ReadonlySet<number>;
+}
+
+export class HaService {
+  readonly config: HaConfig;
+  readonly communication: CommunicationState;
+  private currentState: HaState = 'waiting';
+  private previousState: HaState = 'waiting';
+  /** State to return to when maintenance is cancelled. */
+  private stateBeforeMaintenance: HaState | undefined;
+  private scopes: readonly string[] = [];
+  /** servesBucketParity[0] and [1]: whether queries with an even or odd bucket are served. */
+  private readonly servesParity: [boolean, boolean] = [false, false];
+  private readonly links = new Map<string, PeerLink>();
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private isHeartbeatRunning = false;
+  private paused = false;
+  private readonly pausedOnce = new Set<HaState>();
+  private enteredFromMaintenance = false;
+  private syncCompleteNotified = false;
+  private syncRun: 'idle' | 'running' | 'done' | 'failed' = 'idle';
+  private replayRun: 'idle' | 'running' | 'done' | 'failed' = 'idle';
+  private readonly backlog: LeaseChange[] = [];
+  private backlogOverflowed = false;
+  private unsentUpdateCount = 0;
+  private rejectedClients = new Map<string, number>();
+  private lastSkewWarnMs = Number.NEGATIVE_INFINITY;
+  private wasReachable = true;
+  private running = false;
+  private stopped = false;
+  private readonly nowMs: () => number;
+  private readonly log: Logger;
+  /** Counters for status-get and the periodic summary. */
+  readonly counters = { updatesSent: 0, updatesFailed: 0, updatesQueued: 0, repliesDropped: 0, heartbeatsFailed: 0, syncs: 0 };
+
+  constructor(private readonly options: HaServiceOptions) {
+    this.config = options.config;
+    this.log = options.log;
+    this.nowMs = options.nowMs ?? Date.now;
+    this.communication = new CommunicationState(this.config, this.nowMs());
+    for (const peer of this.config.peers) {
+      if (peer.name !== this.config.thisServerName) this.links.set(peer.name, options.connect(peer));
+    }
+  }
+
+  get state(): HaState {
+    return this.currentState;
+  }
+
+  get servedScopeNames(): readonly string[] {
+    return this.scopes;
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** Enters the first state and starts heartbeats. */
+  start(): void {
+    this.enter('waiting', undefined);
+    this.runModel();
+    this.scheduleHeartbeat();
+  }
+
+  /** Stops timers and closes the links; in-flight requests finish or fail on their own. */
+  stop(): void {
+    this.stopped = true;
+    if (this.heartbeatTimer !== undefined) clearTimeout(this.heartbeatTimer);
+    this.heartbeatTimer = undefined;
+    for (const link of this.links.values()) link.close();
+  }
+
+  // ---- query filter ------------------------------------------------------------------------
+
+  /** True when this server answers a query with this RFC 3074 bucket in its current state. */
+  accepts(bucket: number): boolean {
+    const scope = scopeOfBucket(bucket, this.config);
+    if (scope === undefined) return false;
+    return scope === this.config.primary.name ? this.servesParity[0] : this.servesParity[1];
+  }
+
+  /** True when out-of-scope queries should be shown to analyze() (communication is interrupted). */
+  wantsAnalysis(): boolean {
+    return this.config.partner !== undefined && this.communication.isInterrupted(this.nowMs());
+  }
+
+  /** Feeds a query that belongs to the partner into the unacked-clients rule. */
+  analyze(query: AnalyzedQuery): void {
+    this.communication.analyze(query, this.nowMs());
+  }
+
+  // ---- lease updates -----------------------------------------------------------------------
+
+  /** True when committed changes must be acknowledged by a peer before the replies go out. */
+  needsAcknowledgement(): boolean {
+    if (!this.config.sendLeaseUpdates) return false;
+    if (this.config.partner !== undefined && this.shouldSendToPartner()) return true;
+    return this.config.mode === 'passive-backup' && this.config.waitBackupAck && this.config.backups.length > 0 && this.config.thisServer.role === 'primary';
+  }
+
+  /**
+   * Sends the changes of one committed batch to the partner and the backups. owners[i] is the index
+   * of the reply that change i belongs to, or -1. Resolves when every update that must be
+   * acknowledged has been; the caller then sends every reply not in failedReplies.
+   */
+  async replicate(changes: readonly LeaseChange[], owners: readonly number[]): Promise<UpdateOutcome> {
+    const failed = new Set<number>();
+    if (!this.config.sendLeaseUpdates || changes.length === 0 || this.config.thisServer.role === 'backup') return { failedReplies: failed };
+
+    const waits: Promise<void>[] = [];
+    const partner = this.config.partner;
+    if (partner !== undefined) {
+      if (this.shouldSendToPartner()) {
+        waits.push(this.sendChanges(partner, changes, owners, failed, true));
+      } else if (this.currentState === 'communication-recovery') {
+        this.queueBacklog(changes);
+      } else {
+        this.unsentUpdateCount += countQueries(owners);
+      }
+    }
+    const waitForBackups = this.config.mode === 'passive-backup' && this.config.waitBackupAck;
+    for (const backup of this.config.backups) {
+      const sending = this.sendChanges(backup, changes, owners, failed, waitForBackups);
+      if (waitForBackups) waits.push(sending);
+    }
+    await Promise.all(waits);
+    this.counters.repliesDropped += failed.size;
+    return { failedReplies: failed };
+  }
+
+  private shouldSendToPartner(): boolean {
+    const s = this.currentState;
+    return s === 'load-balancing' || s === 'hot-standby' || s === 'partner-in-maintenance';
+  }
+
+  private queueBacklog(changes: readonly LeaseChange[]): void {
+    if (this.backlogOverflowed) return;
+    if (this.backlog.length + changes.length > this.config.delayedUpdatesLimit) {
+      this.backlogOverflowed = true;
+      this.backlog.length = 0;
+      logMessage(this.log, 'HA_BACKLOG_OVERFLOW', { count: this.config.delayedUpdatesLimit });
+      return;
+    }
+    this.backlog.push(...changes);
+    this.counters.updatesQueued += changes.length;
+  }
+
+  /** Sends each change as its own command, all at once over the link's connections; records the failed owners. */
+  private async sendChanges(peer: HaPeerConfig, changes: readonly LeaseChange[], owners: readonly number[], failed: Set<number>, isAcked: boolean): Promise<void> {
+    const link = this.links.get(peer.name)!;
+    const isPartner = peer === this.config.partner;
+    let failures = 0;
+    let firstError: string | undefined;
+    await Promise.all(changes.map(async (change, i) => {
+      const { command, args } = leaseChangeCommand(change);
+      let problem: string | undefined;
+      let isConflict = false;
+      try {
+        const reply = await link.send(command, args, REQUEST_TIMEOUT_MS);
+        if (reply.result === 4) {
+          isConflict = true;
+          problem = `conflict: ${reply.text ?? ''}`;
+        } else if (reply.result !== 0 && reply.result !== 3) {
+          problem = `result ${reply.result}: ${reply.text ?? ''}`;
+        }
+      } catch (err) {
+        problem = (err as Error).message;
+      }
+      this.counters.updatesSent++;
+      if (problem === undefined) {
+        if (isPartner) this.rejectedClients.delete(clientKey(change));
+        return;
+      }
+      this.counters.updatesFailed++;
+      failures++;
+      firstError ??= `${command} ${args['ip-address'] as string}: ${problem}`;
+      if (isAcked && owners[i] !== undefined && owners[i]! >= 0) failed.add(owners[i]!);
+      if (isPartner && isConflict) this.rejectedClients.set(clientKey(change), this.nowMs());
+      else if (isPartner) this.communication.markUnavailable();
+    }));
+    if (failures === 0) return;
+    logMessage(this.log, 'HA_LEASE_UPDATES_FAILED', { peer: peer.name, count: failures, err: firstError });
+    if (isPartner) this.runModel();
+  }
+
+  // ---- heartbeats --------------------------------------------------------------------------
+
+  private heartbeatsActive(): boolean {
+    return this.config.partner !== undefined && this.config.heartbeatDelayMs > 0 && !NO_HEARTBEAT.has(this.currentState) && this.syncRun !== 'running' && !this.stopped;
+  }
+
+  private scheduleHeartbeat(): void {
+    if (this.heartbeatTimer !== undefined || this.isHeartbeatRunning || !this.heartbeatsActive()) return;
+    this.heartbeatTimer = setTimeout(() => {
+      this.heartbeatTimer = undefined;
+      void this.heartbeat();
+    }, this.config.heartbeatDelayMs);
+    this.heartbeatTimer.unref();
+  }
+
+  private async heartbeat(): Promise<void> {
+    const partner = this.config.partner;
+    if (partner === undefined || this.stopped) return;
+    this.isHeartbeatRunning = true;
+    try {
+      const reply = await this.links.get(partner.name)!.send('ha-heartbeat', undefined, REQUEST_TIMEOUT_MS);
+      const report = readHeartbeat(reply);
+      if (typeof report === 'string') throw new Error(report);
+      this.communication.recordHeartbeat(report, this.nowMs());
+      if (!this.wasReachable) logMessage(this.log, 'HA_PARTNER_REACHABLE', { peer: partner.name, state: report.state });
+      this.wasReachable = true;
+      this.warnClockSkew();
+    } catch (err) {
+      this.counters.heartbeatsFailed++;
+      this.communication.markUnavailable();
+      if (this.wasReachable) logMessage(this.log, 'HA_PARTNER_UNREACHABLE', { peer: partner.name, err: (err as Error).message });
+      this.wasReachable = false;
+    } finally {
+      this.isHeartbeatRunning = false;
+    }
+    if (this.stopped) return;
+    this.runModel();
+    this.scheduleHeartbeat();
+  }
+
+  private warnClockSkew(): void {
+    const now = this.nowMs();
+    if (!this.communication.isClockSkewHigh() || now - this.lastSkewWarnMs < SKEW_WARN_INTERVAL_MS) return;
+    this.lastSkewWarnMs = now;
+    logMessage(this.log, 'HA_HIGH_CLOCK_SKEW', { peer: this.config.partner?.name, skewSec: this.communication.clockSkewSec });
+  }
+
+  // ---- the state machine -------------------------------------------------------------------
+
+  /** Runs the current state's handler, and the next one's after each transition. */
+  runModel(): void {
+    if (this.running || this.stopped) return;
+    this.running = true;
+    try {
+      for (let i = 0; i < MAX_TRANSITIONS_PER_RUN; i++) {
+        const next = this.paused ? undefined : this.handle();
+        if (next === undefined || next === this.currentState) break;
+        this.enter(next, this.communication.partnerState);
+      }
+    } finally {
+      this.running = false;
+    }
+    this.scheduleHeartbeat();
+  }
+
+  /** Moves to state and runs its entry actions. Public for commands that force a state. */
+  private enter(state: HaState, partnerState: HaState | undefined): void {
+    const from = this.currentState;
+    this.previousState = from;
+    this.currentState = state;
+    if (state !== 'communication-recovery') {
+      this.backlog.length = 0;
+      this.backlogOverflowed = false;
+      this.replayRun = 'idle';
+    }
+    if (state !== 'syncing') this.syncRun = 'idle';
+    if (state !== 'partner-down') this.syncCompleteNotified = false;
+    this.enteredFromMaintenance = state === 'partner-down' && from === 'partner-in-maintenance';
+
+    this.applyScopes(servedScopes(state, this.config, { isAfterMaintenance: this.enteredFromMaintenance }));
+    if (SERVICE_ON.has(state)) this.options.networkState.enable('ha');
+    else this.options.networkState.disable('ha');
+
+    logMessage(this.log, 'HA_STATE_TRANSITION', { from, to: state, partnerState: partnerState ?? 'unknown' });
+    const pause = this.config.statePauses.find((p) => p.state === state)?.pause ?? 'never';
+    if (pause === 'always' || (pause === 'once' && !this.pausedOnce.has(state))) {
+      this.pausedOnce.add(state);
+      this.paused = true;
+      logMessage(this.log, 'HA_STATE_MACHINE_PAUSED', { state });
+    }
+    if (!this.heartbeatsActive() && this.heartbeatTimer !== undefined) {
+      clearTimeout(this.heartbeatTimer);
+      this.heartbeatTimer = undefined;
+    }
+  }
+
+  private applyScopes(scopes: readonly string[]): void {
+    this.scopes = scopes;
+    this.servesParity[0] = scopes.includes(this.config.primary.name);
+    this.servesParity[1] = this.config.secondary !== undefined && this.config.mode === 'load-balancing' && scopes.includes(this.config.secondary.name);
+  }
+
+  private handle(): HaState | undefined {
+    const state = this.currentState;
+    const partner = this.communication.partnerState;
+    if (SKEW_CHECKED.has(state) && this.config.partner !== undefined && this.communication.isClockSkewTerminal()) {
+      logMessage(this.log, 'HA_CLOCK_SKEW_TERMINATED', { peer: this.config.partner.name, skewSec: this.communication.clockSkewSec });
+      return 'terminated';
+    }
+    if (state !== 'waiting' && SKEW_CHECKED.has(state) && this.partnerContradictsMode(partner)) return 'waiting';
+
+    switch (state) {
+      case 'waiting': return this.onWaiting(partner);
+      case 'syncing': return this.onSyncing(partner);
+      case 'ready': return this.onReady(partner);
+      case 'load-balancing':
+      case 'hot-standby': return this.onNormal(partner);
+      case 'communication-recovery': return this.onCommunicationRecovery(partner);
+      case 'partner-down': return this.onPartnerDown(partner);
+      case 'partner-in-maintenance': return partner === 'unavailable' ? 'partner-down' : undefined;
+      default: return undefined; // in-maintenance, passive-backup, backup and terminated stay until a command or restart
+    }
+  }
+
+  /** The partner reports a state that only a server in another mode can be in. */
+  private partnerContradictsMode(partner: HaState | undefined): boolean {
+    const mode = this.config.mode;
+    if (partner === 'communication-recovery' || partner === 'load-balancing') return mode !== 'load-balancing';
+    if (partner === 'hot-standby') return mode !== 'hot-standby';
+    return false;
+  }
+
+  private normalState(): HaState {
+    return this.config.mode === 'load-balancing' ? 'load-balancing' : 'hot-standby';
+  }
+
+  private isPrimary(): boolean {
+    return this.config.thisServer.role === 'primary';
+  }
+
+  private syncOrReady(): HaState {
+    return this.config.syncLeases ? 'syncing' : 'ready';
+  }
+
+  private onWaiting(partner: HaState | undefined): HaState | undefined {
+    if (this.config.thisServer.role === 'backup') return 'backup';
+    if (this.config.mode === 'passive-backup') return 'passive-backup';
+    if (this.partnerContradictsMode(partner)) return undefined;
+    switch (partner) {
+      case 'communication-recovery':
+      case 'hot-standby':
+      case 'load-balancing':
+      case 'in-maintenance':
+      case 'partner-down':
+      case 'partner-in-maintenance':
+      case 'ready':
+        return this.syncOrReady();
+      case 'waiting':
+        return this.isPrimary() ? this.syncOrReady() : undefined;
+      case 'unavailable':
+        return this.shouldPartnerDown() ? 'partner-down' : undefined;
+      default:
+        return undefined; // syncing, terminated, or not heard from yet
+    }
+  }
+
+  private onSyncing(partner: HaState | undefined): HaState | undefined {
+    if (partner === 'terminated') return 'terminated';
+    if (this.syncRun === 'running') return undefined;
+    if (this.syncRun === 'done') return 'ready';
+    if (partner === 'unavailable' || partner === undefined) {
+      if (partner === 'unavailable' && this.shouldPartnerDown()) return 'partner-down';
+      if (this.syncRun === 'failed' || partner === undefined) return undefined;
+    }
+    this.startSync(this.config.partner!, undefined, true);
+    return undefined;
+  }
+
+  private onReady(partner: HaState | undefined): HaState | undefined {
+    switch (partner) {
+      case 'load-balancing':
+      case 'hot-standby':
+      case 'communication-recovery':
+        return this.normalState();
+      case 'ready':
+        return this.isPrimary() ? this.normalState() : undefined;
+      case 'in-maintenance':
+        return 'partner-in-maintenance';
+      case 'partner-in-maintenance':
+        return 'in-maintenance';
+      case 'terminated':
+        return 'terminated';
+      case 'unavailable':
+        return this.shouldPartnerDown() ? 'partner-down' : undefined;
+      default:
+        return undefined;
+    }
+  }
+
+  private onNormal(partner: HaState | undefined): HaState | undefined {
+    switch (partner) {
+      case 'in-maintenance':
+        return 'partner-in-maintenance';
+      case 'partner-in-maintenance':
+        return 'in-maintenance';
+      case 'partner-down':
+        return 'waiting';
+      case 'terminated':
+        return 'terminated';
+      case 'unavailable':
+        if (this.shouldPartnerDown()) return 'partner-down';
+        if (this.config.mode === 'load-balancing' && this.config.delayedUpdatesLimit > 0) return 'communication-recovery';
+        return undefined;
+      default:
+        return undefined;
+    }
+  }
+
+  private onCommunicationRecovery(partner: HaState | undefined): HaState | undefined {
+    switch (partner) {
+      case 'in-maintenance':
+        return 'partner-in-maintenance';
+      case 'partner-in-maintenance':
+        return 'in-maintenance';
+      case 'partner-down':
+        return 'waiting';
+      case 'terminated':
+        return 'terminated';
+      case 'unavailable':
+      case undefined:
+        return this.shouldPartnerDown() ? 'partner-down' : undefined;
+      case 'waiting':
+      case 'syncing':
+      case 'ready':
+        return this.backlogOverflowed ? 'waiting' : undefined;
+      case 'load-balancing':
+      case 'communication-recovery':
+        return this.recoverFromBacklog();
+      default:
+        return 'waiting';
+    }
+  }
+
+  /** Communication works again with a partner in a normal state: replay the backlog, or resynchronise when it overflowed. */
+  private recoverFromBacklog(): HaState | undefined {
+    if (this.replayRun === 'running') return undefined;
+    if (this.replayRun === 'done') return this.normalState();
+    if (this.backlogOverflowed || this.replayRun === 'failed') {
+      void this.links.get(this.config.partner!.name)!.send('ha-reset', undefined, REQUEST_TIMEOUT_MS).catch(() => undefined);
+      return 'waiting';
+    }
+    if (this.backlog.length === 0) return this.normalState();
+    void this.replayBacklog();
+    return undefined;
+  }
+
+  private async replayBacklog(): Promise<void> {
+    this.replayRun = 'running';
+    const partner = this.config.partner!;
+    const link = this.links.get(partner.name)!;
+    const entries = this.backlog.splice(0);
+    let isOk = true;
+    // One request at a time, in the order the changes were committed, as Kea replays its queue.
+    for (const change of entries) {
+      const { command, args } = leaseChangeCommand(change);
+      try {
+        const reply = await link.send(command, args, REQUEST_TIMEOUT_MS);
+        if (reply.result !== 0 && reply.result !== 3) isOk = false;
+      } catch {
+        isOk = false;
+      }
+      if (!isOk) break;
+    }
+    if (this.currentState !== 'communication-recovery') return;
+    this.replayRun = isOk ? 'done' : 'failed';
+    if (isOk) logMessage(this.log, 'HA_BACKLOG_REPLAYED', { peer: partner.name, count: entries.length });
+    this.runModel();
+  }
+
+  private onPartnerDown(partner: HaState | undefined): HaState | undefined {
+    const next = this.partnerDownNext(partner);
+    // After the partner synced from us and said so, the service stays off until this heartbeat
+    // decides; when it keeps us in partner-down, serve again.
+    if (next === undefined && this.syncCompleteNotified) {
+      this.syncCompleteNotified = false;
+      this.options.networkState.enable('ha');
+    }
+    return next;
+  }
+
+  private partnerDownNext(partner: HaState | undefined): HaState | undefined {
+    switch (partner) {
+      case 'communication-recovery':
+      case 'partner-down':
+      case 'partner-in-maintenance':
+        return 'waiting';
+      case 'ready':
+        return this.communication.hasPartnerNewUnsentUpdates() ? 'waiting' : this.normalState();
+      case 'terminated':
+        return 'terminated';
+      default:
+        return undefined;
+    }
+  }
+
+  /**
+   * Kea's shouldPartnerDown: communication interrupted and either this server does not serve
+   * (so it cannot watch the partner's clients) or is the hot-standby primary, or the unacked
+   * clients show that the partner does not answer.
+   */
+  private shouldPartnerDown(): boolean {
+    if (!this.communication.isInterrupted(this.nowMs())) return false;
+    if (!this.options.networkState.isEnabled()) return true;
+    if (this.config.mode === 'hot-standby' && this.isPrimary()) return true;
+    return this.communication.isFailureDetected();
+  }
+
+  // ---- synchronisation ---------------------------------------------------------------------
+
+  private startSync(peer: HaPeerConfig, maxPeriodSec: number | undefined, isAutomatic: boolean): void {
+    this.syncRun = 'running';
+    if (this.heartbeatTimer !== undefined) {
+      clearTimeout(this.heartbeatTimer);
+      this.heartbeatTimer = undefined;
+    }
+    void this.synchronize(peer, isAutomatic ? Math.max(1, Math.floor(this.config.syncTimeoutMs / 1000)) : maxPeriodSec).then((error) => {
+      if (!isAutomatic || this.currentState !== 'syncing') return;
+      this.syncRun = error === undefined ? 'done' : 'failed';
+      this.runModel();
+      // A failed sync is retried at the next model run, which the next heartbeat starts.
+      if (this.syncRun === 'failed') this.syncRun = 'idle';
+    });
+  }
+
+  /**
+   * Pulls every lease of the peer, page by page, as Kea 2.2 does: dhcp-disable before each page,
+   * lease4-get-page from the last address, merge, then ha-sync-complete-notify (dhcp-enable for a
+   * partner that does not know it). Resolves with undefined on success or the error text.
+   */
+  async synchronize(peer: HaPeerConfig, maxPeriodSec: number | undefined): Promise<string | undefined> {
+    const link = this.links.get(peer.name);
+    if (link === undefined) return `'${peer.name}' is this server`;
+    const started = this.nowMs();
+    this.counters.syncs++;
+    logMessage(this.log, 'HA_SYNC_STARTED', { peer: peer.name });
+    let from = 'start';
+    let total = 0;
+    let pages = 0;
+    let isDisabled = false;
+    try {
+      for (;;) {
+        const disableArgs: Record<string, unknown> = { origin: 'ha-partner' };
+        if (maxPeriodSec !== undefined) disableArgs['max-period'] = maxPeriodSec;
+        expectSuccess(await link.send('dhcp-disable', disableArgs, REQUEST_TIMEOUT_MS), 'dhcp-disable');
+        isDisabled = true;
+
+        const reply = await link.send('lease4-get-page', { from, limit: this.config.syncPageLimit }, this.config.syncTimeoutMs);
+        expectSuccess(reply, 'lease4-get-page');
+        const leases = readPage(reply);
+        if (typeof leases === 'string') throw new Error(leases);
+        const merged = mergeLeasePage(this.options.store, leases);
+        total += leases.length;
+        pages++;
+        logMessage(this.log, 'HA_SYNC_PAGE', {
+          peer: peer.name, from, count: leases.length, added: merged.added, updated: merged.updated, invalid: merged.invalid, reason: merged.firstInvalid,
+        });
+        if (leases.length < this.config.syncPageLimit || merged.lastAddress === undefined) break;
+        from = merged.lastAddress;
+      }
+      const notify = await link.send('ha-sync-complete-notify', undefined, REQUEST_TIMEOUT_MS);
+      if (notify.result === 2) expectSuccess(await link.send('dhcp-enable', { origin: 'ha-partner' }, REQUEST_TIMEOUT_MS), 'dhcp-enable');
+      else expectSuccess(notify, 'ha-sync-complete-notify');
+      logMessage(this.log, 'HA_SYNC_COMPLETE', { peer: peer.name, count: total, pages, durationMs: this.nowMs() - started });
+      return undefined;
+    } catch (err) {
+      const reason = (err as Error).message;
+      logMessage(this.log, 'HA_SYNC_FAILED', { peer: peer.name, count: total, err: reason });
+      if (peer === this.config.partner) this.communication.markUnavailable();
+      if (isDisabled) await link.send('dhcp-enable', { origin: 'ha-partner' }, REQUEST_TIMEOUT_MS).catch(() => undefined);
+      return reason;
+    }
+  }
+
+  // ---- what commands do --------------------------------------------------------------------
+
+  /** The arguments of this server's ha-heartbeat answer. */
+  heartbeatArguments(): Record<string, unknown> {
+    return {
+      state: this.currentState,
+      'date-time': new Date(this.nowMs()).toUTCString(),
+      scopes: [...this.scopes],
+      'unsent-update-count': this.unsentUpdateCount,
+    };
+  }
+
+  /** The partner finished syncing from us: serve again, except in partner-down, where the next heartbeat decides. */
+  notifySyncComplete(): void {
+    if (this.currentState === 'partner-down') {
+      this.syncCompleteNotified = true;
+      return;
+    }
+    this.options.networkState.enable('ha');
+  }
+
+  /** ha-reset: back to waiting (and so a resync). Returns false when already waiting. */
+  reset(): boolean {
+    this.communication.clockSkewSec = undefined;
+    if (this.currentState === 'waiting') return false;
+    this.paused = false;
+    this.enter('waiting', this.communication.partnerState);
+    this.runModel();
+    return true;
+  }
+
+  /** ha-continue: resumes a paused machine; false when it was not paused. */
+  resume(): boolean {
+    if (!this.paused) return false;
+    this.paused = false;
+    logMessage(this.log, 'HA_STATE_MACHINE_CONTINUED', { state: this.currentState });
+    this.runModel();
+    return true;
+  }
+
+  /** ha-scopes: serve exactly these scopes until the next transition. */
+  setScopes(scopes: readonly string[]): void {
+    this.applyScopes(Object.freeze([...scopes]));
+    logMessage(this.log, 'HA_SCOPES_SET', { scopes: [...scopes] });
+  }
+
+  /** ha-maintenance-notify from the partner; returns the answer's result code and text. */
+  maintenanceNotify(cancel: boolean): { result: number; text: string } {
+    const state = this.currentState;
+    if (cancel) {
+      if (state !== 'in-maintenance') return { result: 1, text: 'Unable to cancel the maintenance for the server not in the in-maintenance state.' };
+      this.enter(this.stateBeforeMaintenance ?? 'waiting', this.communication.partnerState);
+      this.stateBeforeMaintenance = undefined;
+      this.runModel();
+      return { result: 0, text: 'Server maintenance successfully canceled.' };
+    }
+    if (state === 'backup' || state === 'partner-in-maintenance' || state === 'terminated') {
+      return { result: RESULT_MAINTENANCE_NOT_ALLOWED, text: `Unable to transition the server from the ${state} to in-maintenance state.` };
+    }
+    if (state !== 'in-maintenance') this.stateBeforeMaintenance = state;
+    this.enter('in-maintenance', this.communication.partnerState);
+    return { result: 0, text: 'Server is in-maintenance state.' };
+  }
+
+  /** ha-maintenance-start from an operator: tell the partner, then take over its clients. */
+  async startMaintenance(): Promise<{ result: number; text: string }> {
+    const state = this.currentState;
+    const partner = this.config.partner;
+    if (partner === undefined || state === 'backup' || state === 'in-maintenance' || state === 'partner-in-maintenance' || state === 'terminated') {
+      return { result: 1, text: `Unable to transition the server from the ${state} to partner-in-maintenance state.` };
+    }
+    let reply: PeerAnswer | undefined;
+    try {
+      reply = await this.links.get(partner.name)!.send('ha-maintenance-notify', { cancel: false }, REQUEST_TIMEOUT_MS);
+    } catch {
+      reply = undefined;
+    }
+    if (reply?.result === RESULT_MAINTENANCE_NOT_ALLOWED) return { result: 1, text: reply.text ?? 'The partner refused to enter the in-maintenance state.' };
+    this.stateBeforeMaintenance = state;
+    if (reply?.result === 0) {
+      this.enter('partner-in-maintenance', this.communication.partnerState);
+      return { result: 0, text: 'Server is now in the partner-in-maintenance state and its partner is in-maintenance state. The partner can be now safely shut down.' };
+    }
+    this.communication.markUnavailable();
+    this.enter('partner-down', 'unavailable');
+    return { result: 0, text: 'Server is now in the partner-down state as its partner appears to be offline for maintenance.' };
+  }
+
+  /** ha-maintenance-cancel from an operator. */
+  async cancelMaintenance(): Promise<{ result: number; text: string }> {
+    const partner = this.config.partner;
+    if (this.currentState !== 'partner-in-maintenance' || partner === undefined) {
+      return { result: 1, text: 'Unable to cancel maintenance request because the server is not in the partner-in-maintenance state.' };
+    }
+    let reply: PeerAnswer;
+    try {
+      reply = await this.links.get(partner.name)!.send('ha-maintenance-notify', { cancel: true }, REQUEST_TIMEOUT_MS);
+    } catch (err) {
+      return { result: 1, text: `Unable to cancel maintenance: ${(err as Error).message}` };
+    }
+    if (reply.result !== 0) return { result: 1, text: `Unable to cancel maintenance: the partner answered: ${reply.text ?? reply.result}` };
+    this.enter(this.stateBeforeMaintenance ?? 'waiting', this.communication.partnerState);
+    this.stateBeforeMaintenance = undefined;
+    this.runModel();
+    return { result: 0, text: 'Server maintenance successfully canceled.' };
+  }
+
+  /** ha-sync from an operator: a full synchronisation from the named peer. */
+  async syncFrom(peerName: string, maxPeriodSec: number | undefined): Promise<string | undefined> {
+    const peer = this.config.peers.find((p) => p.name === peerName);
+    if (peer === undefined || peer.name === this.config.thisServerName) return `'${peerName}' is not a peer of this server (expected one of: ${this.peerNames().join(', ')})`;
+    return this.synchronize(peer, maxPeriodSec);
+  }
+
+  private peerNames(): string[] {
+    return this.config.peers.filter((p) => p.name !== this.config.thisServerName).map((p) => `'${p.name}'`);
+  }
+
+  /** The `high-availability` part of status-get, in Kea 2.2's shape plus a few fields of later versions. */
+  statusReport(): Record<string, unknown> {
+    const now = this.nowMs();
+    const servers: Record<string, unknown> = {
+      local: { role: this.config.thisServer.role, scopes: [...this.scopes], state: this.currentState, 'server-name': this.config.thisServerName },
+    };
+    const partner = this.config.partner;
+    if (partner !== undefined && this.config.thisServer.role !== 'backup') {
+      const c = this.communication;
+      servers['remote'] = {
+        role: partner.role,
+        'server-name': partner.name,
+        'in-touch': c.isInTouch,
+        age: Math.floor(c.sinceContactMs(now) / 1000),
+        'last-state': c.partnerState ?? 'unavailable',
+        'last-scopes': [...c.partnerScopes],
+        'communication-interrupted': c.isInterrupted(now),
+        'connecting-clients': c.connectingClients,
+        'unacked-clients': c.unackedClients,
+        'unacked-clients-left': c.unackedClientsLeft(now),
+        'analyzed-packets': c.analyzedPackets,
+        'clock-skew': c.clockSkewSec ?? null,
+      };
+    }
+    return { 'high-availability': [{ 'ha-mode': this.config.mode, 'ha-servers': servers }] };
+  }
+
+  /** Leases sent, failed and queued, for the periodic counter line. */
+  summary(): Record<string, unknown> {
+    return { haState: this.currentState, ...this.counters, backlog: this.backlog.length, unsentUpdateCount: this.unsentUpdateCount, paused: this.paused, previousState: this.previousState };
+  }
+}
+
+/** Number of distinct queries among the owners of a batch's changes; a change without a reply is its own query. */
+function countQueries(owners: readonly number[]): number {
+  const seen = new Set<number>();
+  let alone = 0;
+  for (const owner of owners) {
+    if (owner < 0) alone++;
+    else seen.add(owner);
+  }
+  return seen.size + alone;
+}
+
+function clientKey(change: LeaseChange): string {
+  const lease = change.lease;
+  return `${Buffer.from(lease.hwAddress).toString('hex')}/${lease.clientId === undefined ? '' : Buffer.from(lease.clientId).toString('hex')}`;
+}
+
+function expectSuccess(reply: PeerAnswer, command: string): void {
+  if (reply.result !== 0 && reply.result !== 3) throw new Error(`'${command}' failed with result ${reply.result}: ${reply.text ?? ''}`);
+}
+
+/** Reads a heartbeat answer as Kea does: result 0 or 3, a known state name and an RFC 1123 date are required. */
+export function readHeartbeat(reply: PeerAnswer): HeartbeatReport | string {
+  if (reply.result !== 0 && reply.result !== 3) return `ha-heartbeat failed with result ${reply.result}: ${reply.text ?? ''}`;
+  const args = reply.arguments as Record<string, unknown> | undefined;
+  if (typeof args !== 'object' || args === null || Array.isArray(args)) return 'ha-heartbeat answer has no arguments map';
+  const state = args['state'];
+  if (typeof state !== 'string' || !ALL_STATES.includes(state as HaState)) return `ha-heartbeat answer has an unknown state ${JSON.stringify(state)}`;
+  const dateTime = args['date-time'];
+  const partnerTimeMs = typeof dateTime === 'string' ? Date.parse(dateTime) : Number.NaN;
+  if (Number.isNaN(partnerTimeMs)) return `ha-heartbeat answer has an unreadable date-time ${JSON.stringify(dateTime)}`;
+  const scopes = Array.isArray(args['scopes']) ? (args['scopes'] as unknown[]).filter((s): s is string => typeof s === 'string') : [];
+  const unsent = args['unsent-update-count'];
+  return {
+    state: state as HaState,
+    partnerTimeMs,
+    scopes,
+    unsentUpdateCount: typeof unsent === 'number' && Number.isInteger(unsent) ? unsent : undefined,
+  };
+}
+
+/** Reads the leases of a lease4-get-page answer; result 3 with an empty list ends the sync. */
+function readPage(reply: PeerAnswer): unknown[] | string {
+  const args = reply.arguments as Record<string, unknown> | undefined;
+  if (typeof args !== 'object' || args === null || !Array.isArray(args['leases'])) return 'lease4-get-page answer has no leases list';
+  return args['leases'] as unknown[];
+}

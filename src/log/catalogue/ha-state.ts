@@ -1,0 +1,75 @@
+// Log messages of the HA service (src/ha): state transitions, heartbeats, lease updates to the
+// partner, synchronisation and the pool split of a load-balancing pair.
+
+import type { MessageEntry } from './types.js';
+
+export const HA_STATE_MESSAGES: readonly MessageEntry[] = [
+  {
+    id: 'HA_SERVICE_STARTED', level: 'info', message: 'HA service started',
+    help: 'This server runs as `server` in an HA relationship in `mode` with the role `role`; `peer` lists the other peers. Peers reach this server at `url`. It starts in the waiting state and serves no client until the state machine says so.',
+  },
+  {
+    id: 'HA_POOLS_SPLIT', level: 'info', message: 'address pools split between the load-balancing peers',
+    help: 'The load-balancing configuration has pools without an HA_<name> client class, so each such pool was cut in two: the first half for the primary\'s clients, the rest for the secondary\'s. Both peers compute the same split from the same configuration, so they never hand out the same address. `pools` lists every split. To choose the split yourself, give each pool a `client-class` of `HA_<server name>`, as Kea requires.',
+  },
+  {
+    id: 'HA_STATE_TRANSITION', level: 'info', message: 'HA state changed',
+    help: 'The HA state machine moved `from` one state `to` another; `partnerState` is the partner\'s last known state (`unavailable` when it does not answer). See the README for what each state serves.',
+  },
+  {
+    id: 'HA_STATE_MACHINE_PAUSED', level: 'info', message: 'HA state machine paused',
+    help: 'state-machine.states asks to pause in `state`. The server keeps serving as this state says but makes no transition until an operator sends `ha-continue`.',
+  },
+  {
+    id: 'HA_STATE_MACHINE_CONTINUED', level: 'info', message: 'HA state machine continues',
+    help: 'An operator sent `ha-continue`; the state machine resumes in `state`.',
+  },
+  {
+    id: 'HA_PARTNER_UNREACHABLE', level: 'warn', message: 'HA partner does not answer heartbeats',
+    help: 'A heartbeat to `peer` failed (`err`). The partner counts as unavailable. If no heartbeat succeeds for max-response-delay, communication is interrupted, and the server takes over the partner\'s clients when the partner-down rules say so. Check that the partner runs and that its peer URL is reachable. Logged once until the partner answers again.',
+  },
+  {
+    id: 'HA_PARTNER_REACHABLE', level: 'info', message: 'HA partner answers heartbeats again',
+    help: 'The partner `peer` answered a heartbeat after failures; it reports `state`.',
+  },
+  {
+    id: 'HA_HIGH_CLOCK_SKEW', level: 'warn', message: 'clock skew with the HA partner is high',
+    help: 'The partner\'s clock differs from this server\'s by `skewSec` seconds (more than 30). Above 60 seconds both servers go to the terminated state. Synchronise the clocks (NTP). Logged at most once a minute.',
+  },
+  {
+    id: 'HA_CLOCK_SKEW_TERMINATED', level: 'error', message: 'HA terminated because of clock skew',
+    help: 'The partner\'s clock differs by `skewSec` seconds, more than 60, so lease times cannot be compared and HA stops: both servers serve their own scopes and no lease updates are sent. Fix the clocks, then send `ha-reset` to both servers (nestor forgets the old skew, so no double restart is needed).',
+  },
+  {
+    id: 'HA_LEASE_UPDATES_FAILED', level: 'warn', message: 'lease updates to a peer failed',
+    help: '`count` lease updates of one batch to `peer` failed; `err` describes the first. For the active partner the replies of those clients were dropped (the clients retry) and the partner counts as unavailable, as in Kea. Updates to a backup never hold replies unless wait-backup-ack is set.',
+  },
+  {
+    id: 'HA_BACKLOG_OVERFLOW', level: 'warn', message: 'lease update backlog overflowed',
+    help: 'In communication-recovery more than delayed-updates-limit (`count`) lease changes waited for the partner, so the backlog was dropped. When the partner returns, this server goes to waiting and both resynchronise instead of replaying the backlog.',
+  },
+  {
+    id: 'HA_BACKLOG_REPLAYED', level: 'info', message: 'lease update backlog sent to the partner',
+    help: 'Communication with `peer` works again; the `count` lease changes made during communication-recovery were sent, and the server returns to load-balancing.',
+  },
+  {
+    id: 'HA_SYNC_STARTED', level: 'info', message: 'lease synchronisation started',
+    help: 'This server fetches every lease of `peer` page by page (lease4-get-page). The peer\'s DHCP service is paused until the sync ends.',
+  },
+  {
+    id: 'HA_SYNC_PAGE', level: 'info', message: 'lease synchronisation page merged',
+    help: 'One page of `count` leases from `peer`, after the address `from`, was merged: `added` new leases, `updated` newer ones. `invalid` entries could not be read (`reason` gives the first) and were skipped.',
+  },
+  {
+    id: 'HA_SYNC_COMPLETE', level: 'info', message: 'lease synchronisation complete',
+    help: '`count` leases in `pages` pages were fetched from `peer` in `durationMs` milliseconds, and the peer was told to serve again.',
+  },
+  {
+    id: 'HA_SYNC_FAILED', level: 'error', message: 'lease synchronisation failed',
+    help: 'Fetching leases from `peer` failed after `count` leases (`err`). The peer was asked to serve again. An automatic sync is retried at the next heartbeat; an `ha-sync` command returns the error.',
+  },
+  {
+    id: 'HA_SCOPES_SET', level: 'info', message: 'HA scopes set by command',
+    help: 'An operator sent `ha-scopes`; this server now serves `scopes` until the next state transition sets the scopes of that state.',
+  },
+];
