@@ -341,7 +341,8 @@ export class HaService {
     if (SERVICE_ON.has(state)) this.options.networkState.enable('ha');
     else this.options.networkState.disable('ha');
 
-    logMessage(this.log, 'HA_STATE_TRANSITION', { from, to: state, partnerState: partnerState ?? 'unknown' });
+    // The first entry into waiting at start is not a transition.
+    if (from !== state || partnerState !== undefined) logMessage(this.log, 'HA_STATE_TRANSITION', { from, to: state, partnerState: partnerState ?? 'unknown' });
     const pause = this.config.statePauses.find((p) => p.state === state)?.pause ?? 'never';
     if (pause === 'always' || (pause === 'once' && !this.pausedOnce.has(state))) {
       this.pausedOnce.add(state);
