@@ -3,6 +3,7 @@
 // warnings.
 
 import { formatIpv4 } from '../codec/options/index.js';
+import { applyHaPoolSplit } from '../ha/setup.js';
 import { logMessage } from '../log/logger.js';
 import type { Logger } from '../log/logger.js';
 import type { ConfigIssue, ServerConfig } from './types.js';
@@ -34,8 +35,21 @@ export function summarizeConfig(config: ServerConfig): string {
   lines.push(`lease database: LMDB at ${db.path} (configured type ${db.type})`);
   lines.push(`interfaces: ${config.interfaces.map((i) => (i.address === undefined ? i.name : `${i.name}/${formatIpv4(i.address)}`)).join(', ') || '(none)'}, socket type ${config.socketType}`);
   if (config.controlSocket !== undefined) lines.push(`control socket: ${config.controlSocket.path}`);
-  if (config.haParameters !== undefined) lines.push('high availability: configured (libdhcp_ha.so)');
+  if (config.ha !== undefined) lines.push(...describeHa(config));
   return lines.join('\n');
+}
+
+/** The HA relationship: mode, this server, the other peers and, in load-balancing, the pool split. */
+function describeHa(config: ServerConfig): string[] {
+  const ha = config.ha!;
+  const self = ha.thisServer;
+  const lines = [`high availability: ${ha.mode}, this server '${self.name}' (${self.role}) listens for its peers at ${self.url}`];
+  for (const peer of ha.peers) {
+    if (peer !== self) lines.push(`  peer '${peer.name}' (${peer.role}) at ${peer.url}`);
+  }
+  const { description } = applyHaPoolSplit(config);
+  if (description !== '') lines.push(...description.split('\n').map((line) => `  ${line}`));
+  return lines;
 }
 
 /** Logs each issue once, as "PATH: MESSAGE" in the err field: errors with CONFIG_ISSUE_ERROR, warnings with CONFIG_ISSUE_WARNING. */

@@ -57,6 +57,8 @@ const SKEW_CHECKED: ReadonlySet<HaState> = new Set<HaState>([
 
 /** Longest chain of transitions in one model run; the table has no cycle that long. */
 const MAX_TRANSITIONS_PER_RUN = 8;
+/** Heartbeat period while a pair starts up and the partner answers. */
+const STARTUP_HEARTBEAT_MS = 500;
 /** Clock-skew warnings are logged at most this often. */
 const SKEW_WARN_INTERVAL_MS = 60_000;
 
@@ -134,7 +136,8 @@ export class HaService {
   start(): void {
     this.enter('waiting', undefined);
     this.runModel();
-    this.scheduleHeartbeat();
+    // The first heartbeat goes at once (Kea waits heartbeat-delay), so a restarted server learns its partner's state without delay.
+    this.scheduleHeartbeat(0);
   }
 
   /** Stops timers and closes the links; in-flight requests finish or fail on their own. */
@@ -264,13 +267,24 @@ export class HaService {
     return this.config.partner !== undefined && this.config.heartbeatDelayMs > 0 && !NO_HEARTBEAT.has(this.currentState) && this.syncRun !== 'running' && !this.stopped;
   }
 
-  private scheduleHeartbeat(): void {
+  private scheduleHeartbeat(delayMs = this.heartbeatDelay()): void {
     if (this.heartbeatTimer !== undefined || this.isHeartbeatRunning || !this.heartbeatsActive()) return;
     this.heartbeatTimer = setTimeout(() => {
       this.heartbeatTimer = undefined;
       void this.heartbeat();
-    }, this.config.heartbeatDelayMs);
+    }, delayMs);
     this.heartbeatTimer.unref();
+  }
+
+  /**
+   * heartbeat-delay, except while the pair is starting (waiting, syncing, ready) and the partner
+   * answers: then at most STARTUP_HEARTBEAT_MS, so a pair reaches its normal state in seconds
+   * rather than in several heartbeat-delays as Kea's does. Failure detection keeps its timers.
+   */
+  private heartbeatDelay(): number {
+    const isStarting = this.currentState === 'waiting' || this.currentState === 'syncing' || this.currentState === 'ready';
+    if (isStarting && this.communication.partnerState !== 'unavailable') return Math.min(this.config.heartbeatDelayMs, STARTUP_HEARTBEAT_MS);
+    return this.config.heartbeatDelayMs;
   }
 
   private async heartbeat(): Promise<void> {

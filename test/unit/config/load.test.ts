@@ -90,6 +90,19 @@ describe("config load: Kea's own example configurations", () => {
   });
 });
 
+describe('config load: repository HA example pair', () => {
+  it('loads both halves with no issues and the same peers', () => {
+    const [first, second] = ['examples/ha-load-balancing-1.json', 'examples/ha-load-balancing-2.json'].map((file) => loadConfig(join(REPO, file)));
+    expect(first!.issues).toEqual([]);
+    expect(second!.issues).toEqual([]);
+    const one = loaded(first!).ha!;
+    const two = loaded(second!).ha!;
+    expect([one.thisServerName, two.thisServerName]).toEqual(['server1', 'server2']);
+    expect(one.peers.map((p) => p.url)).toEqual(two.peers.map((p) => p.url));
+    expect(one.mode).toBe('load-balancing');
+  });
+});
+
 describe('config load: repository example', () => {
   it('examples/relay.json loads with no issues', () => {
     const result = loadConfig(join(REPO, 'examples/relay.json'));
