@@ -30,6 +30,7 @@ import { ControlHttpServer } from './control/http.js';
 import type { ControlHttpOptions } from './control/http.js';
 import { DhcpView } from './codec/view.js';
 import { DecodeOutcome } from './codec/types.js';
+import { registerBulkUpdate } from './ha/bulk.js';
 import { registerHaCommands } from './ha/commands.js';
 import { PeerClient } from './ha/peer-client.js';
 import { HaService } from './ha/service.js';
@@ -211,6 +212,7 @@ export class Server {
       connect: (peer) => new PeerClient({ peer, log }),
     });
     registerHaCommands(control.commands, ha);
+    registerBulkUpdate(control.commands, { config: this.config, store: this.store, log, nowSec: () => Math.floor(Date.now() / 1000) });
     control.addStatusPart(() => ha.statusReport());
     this.ha = ha;
 

@@ -165,8 +165,8 @@ function reclaimLeases(ctx: LeaseWriteContext, args: Args | undefined): ControlA
   return answer(RESULT_SUCCESS, 'Reclamation of expired leases is complete.');
 }
 
-/** Parses the lease of lease4-add and lease4-update, with the subnet resolved and its valid lifetime as default. */
-function readLease(ctx: LeaseWriteContext, args: Args): Lease4 {
+/** Parses the lease of lease4-add and lease4-update, with the subnet resolved and its valid lifetime as default; throws CommandArgumentError. */
+export function readLease(ctx: LeaseWriteContext, args: Args): Lease4 {
   const address = readAddress(args);
   const subnet = subnetForLease(ctx.config, args, address);
 

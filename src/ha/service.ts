@@ -15,6 +15,7 @@ import { logMessage } from '../log/logger.js';
 import type { NetworkState } from '../control/network-state.js';
 import { CommunicationState } from './communication.js';
 import type { AnalyzedQuery, HeartbeatReport } from './communication.js';
+import { BULK_UPDATE_COMMAND, MAX_BULK_CHANGES, bulkArguments, readBulkResults } from './bulk.js';
 import { leaseChangeCommand, mergeLeasePage } from './lease-sync.js';
 import { servedScopes, scopeOfBucket } from './query-filter.js';
 import type { HaConfig, HaPeerConfig, HaState } from './types.js';
@@ -57,6 +58,8 @@ const SKEW_CHECKED: ReadonlySet<HaState> = new Set<HaState>([
 
 /** Longest chain of transitions in one model run; the table has no cycle that long. */
 const MAX_TRANSITIONS_PER_RUN = 8;
+/** Page size of a sync from a nestor peer, which answers large pages quickly; Kea peers get sync-page-limit. */
+const NESTOR_SYNC_PAGE_LIMIT = 20_000;
 /** Heartbeat period while a pair starts up and the partner answers. */
 const STARTUP_HEARTBEAT_MS = 500;
 /** Clock-skew warnings are logged at most this often. */
@@ -101,8 +104,13 @@ export class HaService {
   private backlogOverflowed = false;
   private unsentUpdateCount = 0;
   private rejectedClients = new Map<string, number>();
+  private rejectedLimitReached = false;
   private lastSkewWarnMs = Number.NEGATIVE_INFINITY;
   private wasReachable = true;
+  /** Peers known to serve lease4-bulk-update (nestor peers), learned from list-commands. */
+  private readonly bulkPeers = new Set<string>();
+  /** Peers whose commands were asked for, or are being asked for, since they last became reachable. */
+  private readonly probedPeers = new Set<string>();
   private running = false;
   private stopped = false;
   private readonly nowMs: () => number;
@@ -186,6 +194,9 @@ export class HaService {
     if (!this.config.sendLeaseUpdates || changes.length === 0 || this.config.thisServer.role === 'backup') return { failedReplies: failed };
 
     const waits: Promise<void>[] = [];
+    for (const peer of this.config.peers) {
+      if (peer !== this.config.thisServer && !this.probedPeers.has(peer.name)) this.probePeer(peer);
+    }
     const partner = this.config.partner;
     if (partner !== undefined) {
       if (this.shouldSendToPartner()) {
@@ -223,42 +234,103 @@ export class HaService {
     this.counters.updatesQueued += changes.length;
   }
 
-  /** Sends each change as its own command, all at once over the link's connections; records the failed owners. */
+  /**
+   * Sends the changes to a peer: in lease4-bulk-update requests to a nestor peer, else one Kea
+   * command per change, all at once over the link's connections. Records the owners of failed changes.
+   */
   private async sendChanges(peer: HaPeerConfig, changes: readonly LeaseChange[], owners: readonly number[], failed: Set<number>, isAcked: boolean): Promise<void> {
-    const link = this.links.get(peer.name)!;
-    const isPartner = peer === this.config.partner;
-    let failures = 0;
-    let firstError: string | undefined;
-    await Promise.all(changes.map(async (change, i) => {
-      const { command, args } = leaseChangeCommand(change);
-      let problem: string | undefined;
-      let isConflict = false;
-      try {
-        const reply = await link.send(command, args, REQUEST_TIMEOUT_MS);
-        if (reply.result === 4) {
-          isConflict = true;
-          problem = `conflict: ${reply.text ?? ''}`;
-        } else if (reply.result !== 0 && reply.result !== 3) {
-          problem = `result ${reply.result}: ${reply.text ?? ''}`;
-        }
-      } catch (err) {
-        problem = (err as Error).message;
+    const tally: UpdateTally = { peer, owners, failed, isAcked, failures: 0, firstError: undefined };
+    if (this.bulkPeers.has(peer.name)) {
+      const chunks: Promise<void>[] = [];
+      for (let start = 0; start < changes.length; start += MAX_BULK_CHANGES) {
+        chunks.push(this.sendBulk(tally, changes.slice(start, start + MAX_BULK_CHANGES), start));
       }
-      this.counters.updatesSent++;
-      if (problem === undefined) {
-        if (isPartner) this.rejectedClients.delete(clientKey(change));
-        return;
-      }
-      this.counters.updatesFailed++;
-      failures++;
-      firstError ??= `${command} ${args['ip-address'] as string}: ${problem}`;
-      if (isAcked && owners[i] !== undefined && owners[i]! >= 0) failed.add(owners[i]!);
-      if (isPartner && isConflict) this.rejectedClients.set(clientKey(change), this.nowMs());
-      else if (isPartner) this.communication.markUnavailable();
-    }));
-    if (failures === 0) return;
-    logMessage(this.log, 'HA_LEASE_UPDATES_FAILED', { peer: peer.name, count: failures, err: firstError });
-    if (isPartner) this.runModel();
+      await Promise.all(chunks);
+    } else {
+      await Promise.all(changes.map((change, i) => this.sendOne(tally, change, i)));
+    }
+    if (tally.failures === 0) return;
+    logMessage(this.log, 'HA_LEASE_UPDATES_FAILED', { peer: peer.name, count: tally.failures, err: tally.firstError });
+    if (peer === this.config.partner) this.runModel();
+  }
+
+  /** Sends one change with Kea's lease4-update or lease4-del. */
+  private async sendOne(tally: UpdateTally, change: LeaseChange, index: number): Promise<void> {
+    const { command, args } = leaseChangeCommand(change);
+    try {
+      const reply = await this.links.get(tally.peer.name)!.send(command, args, REQUEST_TIMEOUT_MS);
+      this.recordOutcome(tally, change, index, reply.result, reply.text, command);
+    } catch (err) {
+      this.recordOutcome(tally, change, index, undefined, (err as Error).message, command);
+    }
+  }
+
+  /** Sends changes[0..] (indexes from offset in the batch) as one lease4-bulk-update request. */
+  private async sendBulk(tally: UpdateTally, changes: readonly LeaseChange[], offset: number): Promise<void> {
+    let reply: PeerAnswer;
+    try {
+      reply = await this.links.get(tally.peer.name)!.send(BULK_UPDATE_COMMAND, bulkArguments(changes), REQUEST_TIMEOUT_MS);
+    } catch (err) {
+      changes.forEach((change, i) => this.recordOutcome(tally, change, offset + i, undefined, (err as Error).message, BULK_UPDATE_COMMAND));
+      return;
+    }
+    if (reply.result === 2) {
+      // The peer no longer knows the command (a Kea server took its place): Kea's commands from now on.
+      this.bulkPeers.delete(tally.peer.name);
+      await Promise.all(changes.map((change, i) => this.sendOne(tally, change, offset + i)));
+      return;
+    }
+    const results = readBulkResults(reply, changes.length);
+    changes.forEach((change, i) => {
+      if (typeof results === 'string') this.recordOutcome(tally, change, offset + i, RESULT_ERROR_CODE, results, BULK_UPDATE_COMMAND);
+      // A change the partner rejected is a conflict (its configuration differs), not a partner failure.
+      else this.recordOutcome(tally, change, offset + i, results[i]!.result === RESULT_ERROR_CODE ? 4 : results[i]!.result, results[i]!.text, BULK_UPDATE_COMMAND);
+    });
+  }
+
+  /** Counts one change's outcome: result undefined is a transport failure. */
+  private recordOutcome(tally: UpdateTally, change: LeaseChange, index: number, result: number | undefined, text: string | undefined, command: string): void {
+    this.counters.updatesSent++;
+    const isPartner = tally.peer === this.config.partner;
+    if (result === 0 || result === 3) {
+      if (isPartner) this.rejectedClients.delete(clientKey(change));
+      return;
+    }
+    this.counters.updatesFailed++;
+    tally.failures++;
+    tally.firstError ??= `${command} ${formatAddress(change)}: ${result === undefined ? '' : `result ${result}: `}${text ?? ''}`;
+    const owner = tally.owners[index];
+    if (tally.isAcked && owner !== undefined && owner >= 0) tally.failed.add(owner);
+    if (!isPartner) return;
+    if (result === 4) {
+      this.rejectedClients.set(clientKey(change), this.nowMs());
+      this.checkRejectedLimit();
+    } else {
+      this.communication.markUnavailable();
+    }
+  }
+
+  /** Kea 2.4's rule: too many distinct clients whose updates the partner rejected ends HA (terminated). */
+  private checkRejectedLimit(): void {
+    const limit = this.config.maxRejectedLeaseUpdates;
+    if (limit === 0 || this.rejectedClients.size < limit || this.currentState === 'terminated') return;
+    logMessage(this.log, 'HA_TOO_MANY_REJECTED_UPDATES', { peer: this.config.partner?.name, count: this.rejectedClients.size });
+    this.rejectedLimitReached = true;
+  }
+
+  /** Asks the peer for its commands, to learn whether it serves lease4-bulk-update. */
+  private probePeer(peer: HaPeerConfig): void {
+    this.probedPeers.add(peer.name);
+    void this.links.get(peer.name)!.send('list-commands', undefined, REQUEST_TIMEOUT_MS).then(
+      (reply) => {
+        const names = Array.isArray(reply.arguments) ? reply.arguments : [];
+        const isBulk = reply.result === 0 && names.includes(BULK_UPDATE_COMMAND);
+        if (isBulk !== this.bulkPeers.has(peer.name)) logMessage(this.log, 'HA_PEER_PROTOCOL', { peer: peer.name, protocol: isBulk ? BULK_UPDATE_COMMAND : 'kea' });
+        if (isBulk) this.bulkPeers.add(peer.name);
+        else this.bulkPeers.delete(peer.name);
+      },
+      () => this.probedPeers.delete(peer.name), // unreachable: ask again at the next change
+    );
   }
 
   // ---- heartbeats --------------------------------------------------------------------------
@@ -297,6 +369,8 @@ export class HaService {
       if (typeof report === 'string') throw new Error(report);
       this.communication.recordHeartbeat(report, this.nowMs());
       if (!this.wasReachable) logMessage(this.log, 'HA_PARTNER_REACHABLE', { peer: partner.name, state: report.state });
+      // A partner that comes back may be another program (Kea in a migration): ask again what it serves.
+      if (!this.wasReachable || !this.probedPeers.has(partner.name)) this.probePeer(partner);
       this.wasReachable = true;
       this.warnClockSkew();
     } catch (err) {
@@ -383,6 +457,10 @@ export class HaService {
       return 'terminated';
     }
     if (state !== 'waiting' && SKEW_CHECKED.has(state) && this.partnerContradictsMode(partner)) return 'waiting';
+    if (this.rejectedLimitReached && state !== 'terminated') {
+      this.rejectedLimitReached = false;
+      return 'terminated';
+    }
 
     switch (state) {
       case 'waiting': return this.onWaiting(partner);
@@ -618,29 +696,41 @@ export class HaService {
     const started = this.nowMs();
     this.counters.syncs++;
     logMessage(this.log, 'HA_SYNC_STARTED', { peer: peer.name });
-    let from = 'start';
+    // A nestor peer gets large pages, and the next page is asked for while this one is merged.
+    const limit = this.bulkPeers.has(peer.name) ? Math.max(this.config.syncPageLimit, NESTOR_SYNC_PAGE_LIMIT) : this.config.syncPageLimit;
     let total = 0;
     let pages = 0;
     let isDisabled = false;
+    const fetchPage = async (from: string): Promise<unknown[]> => {
+      const disableArgs: Record<string, unknown> = { origin: 'ha-partner' };
+      if (maxPeriodSec !== undefined) disableArgs['max-period'] = maxPeriodSec;
+      expectSuccess(await link.send('dhcp-disable', disableArgs, REQUEST_TIMEOUT_MS), 'dhcp-disable');
+      isDisabled = true;
+      const reply = await link.send('lease4-get-page', { from, limit }, this.config.syncTimeoutMs);
+      expectSuccess(reply, 'lease4-get-page');
+      const leases = readPage(reply);
+      if (typeof leases === 'string') throw new Error(leases);
+      return leases;
+    };
     try {
+      let from = 'start';
+      let pending = fetchPage(from);
       for (;;) {
-        const disableArgs: Record<string, unknown> = { origin: 'ha-partner' };
-        if (maxPeriodSec !== undefined) disableArgs['max-period'] = maxPeriodSec;
-        expectSuccess(await link.send('dhcp-disable', disableArgs, REQUEST_TIMEOUT_MS), 'dhcp-disable');
-        isDisabled = true;
-
-        const reply = await link.send('lease4-get-page', { from, limit: this.config.syncPageLimit }, this.config.syncTimeoutMs);
-        expectSuccess(reply, 'lease4-get-page');
-        const leases = readPage(reply);
-        if (typeof leases === 'string') throw new Error(leases);
+        const leases = await pending;
+        const last = leases[leases.length - 1] as Record<string, unknown> | undefined;
+        const next = leases.length >= limit && typeof last?.['ip-address'] === 'string' ? last['ip-address'] : undefined;
+        if (next !== undefined) {
+          pending = fetchPage(next);
+          pending.catch(() => undefined); // handled by the await at the top of the next turn
+        }
         const merged = mergeLeasePage(this.options.store, leases);
         total += leases.length;
         pages++;
         logMessage(this.log, 'HA_SYNC_PAGE', {
           peer: peer.name, from, count: leases.length, added: merged.added, updated: merged.updated, invalid: merged.invalid, reason: merged.firstInvalid,
         });
-        if (leases.length < this.config.syncPageLimit || merged.lastAddress === undefined) break;
-        from = merged.lastAddress;
+        if (next === undefined) break;
+        from = next;
       }
       const notify = await link.send('ha-sync-complete-notify', undefined, REQUEST_TIMEOUT_MS);
       if (notify.result === 2) expectSuccess(await link.send('dhcp-enable', { origin: 'ha-partner' }, REQUEST_TIMEOUT_MS), 'dhcp-enable');
@@ -805,6 +895,22 @@ export class HaService {
   summary(): Record<string, unknown> {
     return { haState: this.currentState, ...this.counters, backlog: this.backlog.length, unsentUpdateCount: this.unsentUpdateCount, paused: this.paused, previousState: this.previousState };
   }
+}
+
+interface UpdateTally {
+  peer: HaPeerConfig;
+  owners: readonly number[];
+  failed: Set<number>;
+  isAcked: boolean;
+  failures: number;
+  firstError: string | undefined;
+}
+
+const RESULT_ERROR_CODE = 1;
+
+function formatAddress(change: LeaseChange): string {
+  const a = change.lease.address;
+  return `${a >>> 24}.${(a >>> 16) & 0xff}.${(a >>> 8) & 0xff}.${a & 0xff}`;
 }
 
 /** Number of distinct queries among the owners of a batch's changes; a change without a reply is its own query. */

@@ -45,6 +45,14 @@ export const HA_STATE_MESSAGES: readonly MessageEntry[] = [
     help: '`count` lease updates of one batch to `peer` failed; `err` describes the first. For the active partner the replies of those clients were dropped (the clients retry) and the partner counts as unavailable, as in Kea. Updates to a backup never hold replies unless wait-backup-ack is set.',
   },
   {
+    id: 'HA_TOO_MANY_REJECTED_UPDATES', level: 'error', message: 'HA partner rejected updates of too many clients',
+    help: 'The partner rejected the lease updates of `count` distinct clients, which reaches max-rejected-lease-updates, so HA goes to terminated as Kea 2.4 does: each server serves its own scope and no updates are sent. Rejections mean the two configurations differ (subnet ids or ranges); compare them, then send `ha-reset` to both servers.',
+  },
+  {
+    id: 'HA_PEER_PROTOCOL', level: 'info', message: 'lease update protocol chosen for a peer',
+    help: 'The peer `peer` answered list-commands. `protocol` is `lease4-bulk-update` for a nestor peer, which gets the changes of one batch in one request, or `kea` for a peer that needs one lease4-update or lease4-del per lease (a Kea server).',
+  },
+  {
     id: 'HA_BACKLOG_OVERFLOW', level: 'warn', message: 'lease update backlog overflowed',
     help: 'In communication-recovery more than delayed-updates-limit (`count`) lease changes waited for the partner, so the backlog was dropped. When the partner returns, this server goes to waiting and both resynchronise instead of replaying the backlog.',
   },
