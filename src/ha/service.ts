@@ -95,6 +95,8 @@ export class HaService {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private isHeartbeatRunning = false;
   private paused = false;
+  /** Set by a maintenance cancel: the model waits for the next heartbeat, because the partner's last known state is stale. */
+  private isCancelPending = false;
   private readonly pausedOnce = new Set<HaState>();
   private enteredFromMaintenance = false;
   private syncCompleteNotified = false;
@@ -143,9 +145,9 @@ export class HaService {
   /** Enters the first state and starts heartbeats. */
   start(): void {
     this.enter('waiting', undefined);
-    this.runModel();
     // The first heartbeat goes at once (Kea waits heartbeat-delay), so a restarted server learns its partner's state without delay.
     this.scheduleHeartbeat(0);
+    this.runModel();
   }
 
   /** Stops timers and closes the links; in-flight requests finish or fail on their own. */
@@ -368,6 +370,7 @@ export class HaService {
       const report = readHeartbeat(reply);
       if (typeof report === 'string') throw new Error(report);
       this.communication.recordHeartbeat(report, this.nowMs());
+      this.isCancelPending = false;
       if (!this.wasReachable) logMessage(this.log, 'HA_PARTNER_REACHABLE', { peer: partner.name, state: report.state });
       // A partner that comes back may be another program (Kea in a migration): ask again what it serves.
       if (!this.wasReachable || !this.probedPeers.has(partner.name)) this.probePeer(partner);
@@ -376,6 +379,7 @@ export class HaService {
     } catch (err) {
       this.counters.heartbeatsFailed++;
       this.communication.markUnavailable();
+      this.isCancelPending = false;
       if (this.wasReachable) logMessage(this.log, 'HA_PARTNER_UNREACHABLE', { peer: partner.name, err: (err as Error).message });
       this.wasReachable = false;
     } finally {
@@ -401,7 +405,7 @@ export class HaService {
     this.running = true;
     try {
       for (let i = 0; i < MAX_TRANSITIONS_PER_RUN; i++) {
-        const next = this.paused ? undefined : this.handle();
+        const next = this.paused || this.isCancelPending ? undefined : this.handle();
         if (next === undefined || next === this.currentState) break;
         this.enter(next, this.communication.partnerState);
       }
@@ -799,7 +803,7 @@ export class HaService {
       if (state !== 'in-maintenance') return { result: 1, text: 'Unable to cancel the maintenance for the server not in the in-maintenance state.' };
       this.enter(this.stateBeforeMaintenance ?? 'waiting', this.communication.partnerState);
       this.stateBeforeMaintenance = undefined;
-      this.runModel();
+      this.isCancelPending = true;
       return { result: 0, text: 'Server maintenance successfully canceled.' };
     }
     if (state === 'backup' || state === 'partner-in-maintenance' || state === 'terminated') {
@@ -844,12 +848,14 @@ export class HaService {
     try {
       reply = await this.links.get(partner.name)!.send('ha-maintenance-notify', { cancel: true }, REQUEST_TIMEOUT_MS);
     } catch (err) {
+      this.communication.markUnavailable();
+      this.runModel();
       return { result: 1, text: `Unable to cancel maintenance: ${(err as Error).message}` };
     }
     if (reply.result !== 0) return { result: 1, text: `Unable to cancel maintenance: the partner answered: ${reply.text ?? reply.result}` };
     this.enter(this.stateBeforeMaintenance ?? 'waiting', this.communication.partnerState);
     this.stateBeforeMaintenance = undefined;
-    this.runModel();
+    this.isCancelPending = true;
     return { result: 0, text: 'Server maintenance successfully canceled.' };
   }
 

@@ -333,14 +333,13 @@ export async function heartbeats(n = 1): Promise<void> {
 
 /**
  * Heartbeat period of nestor while the pair starts up (waiting, syncing, ready) and the partner
- * answers; Kea keeps heartbeat-delay there. The first heartbeat after start() also follows this
- * period.
+ * answers; Kea keeps heartbeat-delay there.
  */
 export const STARTUP_BEAT_MS = 500;
 
-/** Advances the fake clock to the first heartbeat after start() and runs what it starts. */
+/** Runs the first heartbeat, which start() sends at once (Kea waits heartbeat-delay), and what it starts. */
 export async function firstHeartbeat(): Promise<void> {
-  await vi.advanceTimersByTimeAsync(STARTUP_BEAT_MS);
+  await vi.advanceTimersByTimeAsync(0);
 }
 
 /** Fake-clock start for every scenario, a whole second so RFC 1123 dates round-trip exactly. */

@@ -222,10 +222,7 @@ describe('HA commands: maintenance', () => {
     expect(service.state).toBe('partner-in-maintenance');
   });
 
-  // NOTE: fails because cancelMaintenance() runs the model at once with the stale partner state
-  // in-maintenance, which sends the server straight back to partner-in-maintenance. Kea 2.2 skips
-  // the model run while a maintenance cancel is pending, until the next heartbeat.
-  it.fails('partner-in-maintenance → load-balancing on ha-maintenance-cancel', async () => {
+  it('partner-in-maintenance → load-balancing on ha-maintenance-cancel', async () => {
     // 1. The pair is in maintenance: this server in partner-in-maintenance, the partner in-maintenance.
     // 2. ha-maintenance-cancel sends {cancel: true}; the partner returns to load-balancing.
     // 3. This server returns to load-balancing and stays there after the next heartbeat.
@@ -306,10 +303,7 @@ describe('HA commands: maintenance', () => {
     expect(service.state).toBe('in-maintenance');
   });
 
-  // NOTE: fails because maintenanceNotify(true) runs the model at once with the stale partner
-  // state partner-in-maintenance, which sends the server straight back to in-maintenance. Kea 2.2
-  // skips the model run while a maintenance cancel is pending, until the next heartbeat.
-  it.fails('in-maintenance → load-balancing on a cancel from the partner', async () => {
+  it('in-maintenance → load-balancing on a cancel from the partner', async () => {
     // 1. This server is in-maintenance and the partner reports partner-in-maintenance.
     // 2. The partner sends {cancel: true} and then returns to load-balancing.
     // 3. This server returns to load-balancing and stays there after the next heartbeat.

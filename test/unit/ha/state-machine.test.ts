@@ -215,12 +215,12 @@ describe('HA state machine: start-up and lease sync', () => {
     await startupBeats(2);
 
     expect(service.state).toBe('ready');
-    expect(partner.commands()).toEqual(['ha-heartbeat', 'ha-heartbeat']);
+    expect(partner.commands()).toEqual(['ha-heartbeat', 'ha-heartbeat', 'ha-heartbeat']);
   });
 
   it('waiting → partner-down for a server that starts alone', async () => {
     // 1. The partner never answers; DHCP is off in waiting, so no unacked clients are needed.
-    // 2. Once max-response-delay (3 s) has passed since start-up, the next heartbeat (at 3.5 s)
+    // 2. Once max-response-delay (3 s) has passed since start-up, the next heartbeat (at 4 s)
     //    moves to partner-down.
     const { service, partner, networkState } = run(startHa(haConfig()));
     partner.isDown = true;
@@ -228,7 +228,7 @@ describe('HA state machine: start-up and lease sync', () => {
     expect(service.state).toBe('waiting');
     expect(networkState.isEnabled()).toBe(false);
 
-    await startupBeats(1);
+    await heartbeats(1);
     expect(service.state).toBe('partner-down');
     expect(networkState.isEnabled()).toBe(true);
     expect(service.servedScopeNames).toEqual(['server1', 'server2']);
@@ -633,10 +633,9 @@ describe('HA state machine: passive-backup and backup servers', () => {
 
 describe('HA state machine: heartbeat timing', () => {
   it('waiting → ready → load-balancing heartbeat periods', async () => {
-    // 1. While the pair starts up and the partner answers, heartbeats follow every 500 ms
-    //    (Kea uses heartbeat-delay throughout).
+    // 1. The first heartbeat goes at start; while the pair starts up and the partner answers,
+    //    heartbeats follow every 500 ms (Kea uses heartbeat-delay throughout).
     // 2. In load-balancing the period is heartbeat-delay (1000 ms).
-    // NOTE: start() intends a first heartbeat at once, but runModel() has already armed the 500 ms timer.
     const { service, partner } = run(startHa(haConfig({ parameters: { 'sync-leases': false } })));
     partner.state = 'waiting';
     await firstHeartbeat();
@@ -646,15 +645,15 @@ describe('HA state machine: heartbeat timing', () => {
     await startupBeats(1);
     expect(service.state).toBe('load-balancing');
     await heartbeats(2);
-    expect(partner.sent('ha-heartbeat').map((r) => r.atMs - T0)).toEqual([500, 1000, 2000, 3000]);
+    expect(partner.sent('ha-heartbeat').map((r) => r.atMs - T0)).toEqual([0, 500, 1500, 2500]);
   });
 
   it('waiting heartbeats every heartbeat-delay while the partner does not answer', async () => {
     // 1. The partner is down from the start.
-    // 2. After the first failed heartbeat the period is heartbeat-delay, as in Kea.
+    // 2. The first heartbeat goes at start; after it fails the period is heartbeat-delay, as in Kea.
     const { partner } = run(startHa(haConfig()));
     partner.isDown = true;
     await vi.advanceTimersByTimeAsync(3_500);
-    expect(partner.sent('ha-heartbeat').map((r) => r.atMs - T0)).toEqual([500, 1500, 2500, 3500]);
+    expect(partner.sent('ha-heartbeat').map((r) => r.atMs - T0)).toEqual([0, 1000, 2000, 3000]);
   });
 });
