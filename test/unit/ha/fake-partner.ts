@@ -70,6 +70,8 @@ export class FakePartner {
   private readonly delays = new Map<string, number>();
   private stateBeforeMaintenance: HaState | undefined;
   isClosed = false;
+  /** When true the fake is a nestor peer: it lists and serves lease4-bulk-update. */
+  isNestor = false;
 
   constructor(readonly name: string) {}
 
@@ -177,10 +179,30 @@ export class FakePartner {
       case 'ha-maintenance-notify':
         return this.maintenanceNotify(args?.['cancel'] === true);
       case 'list-commands':
-        return { result: 0, arguments: [...KEA_COMMANDS] };
+        return { result: 0, arguments: this.isNestor ? [...KEA_COMMANDS, 'lease4-bulk-update'].sort() : [...KEA_COMMANDS] };
+      case 'lease4-bulk-update':
+        if (!this.isNestor) return { result: 2, text: `'${command}' command not supported.` };
+        return this.bulkUpdate(args ?? {});
       default:
         return { result: 2, text: `'${command}' command not supported.` };
     }
+  }
+
+  // nestor's lease4-bulk-update: one result per change, in order; a rule on lease4-update with a match
+  // applies to the matching entries, so a test can reject single changes of a bulk request.
+  private bulkUpdate(args: Record<string, unknown>): PeerAnswer {
+    const entries = args['leases'] as Record<string, unknown>[];
+    const results = entries.map((entry) => {
+      const { operation, ...rest } = entry;
+      const command = operation === 'delete' ? 'lease4-del' : 'lease4-update';
+      const rule = this.rules.find((r) => r.command === command && r.remaining > 0 && r.match !== undefined && r.match(rest));
+      if (rule !== undefined && rule.outcome !== 'throw') {
+        rule.remaining--;
+        return { ...rule.outcome };
+      }
+      return this.answer(command, command === 'lease4-update' ? { ...rest, 'force-create': true } : rest);
+    });
+    return { result: 0, text: `${results.length} IPv4 lease change(s) applied.`, arguments: { results } };
   }
 
   private updateLease(args: Record<string, unknown>): PeerAnswer {

@@ -1,0 +1,151 @@
+// lease4-bulk-update between nestor peers: the command's receiving side (one transaction, one
+// result per change) and the sending side in HaService (one request per batch to a nestor peer,
+// Kea's per-lease commands otherwise, per-change rejections as conflicts).
+
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+import { CommandTable } from '../../../src/control/commands.js';
+import { registerBulkUpdate } from '../../../src/ha/bulk.js';
+import { MemoryLeaseStore } from '../../../src/leases/memory-store.js';
+import { makeConfig } from '../engine/helpers.js';
+import { T0, firstHeartbeat, haConfig, heartbeats, lease, startHa } from './fake-partner.js';
+import type { FakePartner, HaHarness } from './fake-partner.js';
+
+const ip = (host: number): string => `198.18.0.${host}`;
+
+/** The lease-update commands the fake partner received, in order. */
+function updateCommands(partner: FakePartner): string[] {
+  return partner.requests.map((r) => r.command).filter((c) => c.startsWith('lease4-') && c !== 'lease4-get-page');
+}
+
+describe('lease4-bulk-update: receiving side', () => {
+  function table(store: MemoryLeaseStore): CommandTable {
+    const log = pino({ level: 'silent' });
+    const commands = new CommandTable(log);
+    registerBulkUpdate(commands, { config: makeConfig(), store, log, nowSec: () => 1_800_000_000 });
+    return commands;
+  }
+
+  it('applies updates and deletes in one request with a result per change', async () => {
+    const store = new MemoryLeaseStore();
+    store.transact((tx) => tx.put(lease(20)));
+    const reply = await table(store).execute({
+      command: 'lease4-bulk-update',
+      service: undefined,
+      arguments: {
+        leases: [
+          { operation: 'update', 'ip-address': ip(10), 'hw-address': '02:00:00:00:00:0a', 'subnet-id': 1, 'valid-lft': 600, expire: 1_800_000_600 },
+          { operation: 'delete', 'ip-address': ip(20) },
+          { operation: 'delete', 'ip-address': ip(21) },
+          { operation: 'update', 'ip-address': '198.51.100.1', 'hw-address': '02:00:00:00:00:0b' },
+          { operation: 'rename', 'ip-address': ip(22) },
+        ],
+      },
+    });
+    expect(reply.result).toBe(0);
+    const results = (reply.arguments as { results: { result: number; text?: string }[] }).results;
+    expect(results.map((r) => r.result)).toEqual([0, 0, 3, 1, 1]);
+    expect(results[3]!.text).toMatch(/^leases\[3\]: /);
+    expect(results[4]!.text).toBe("leases[4].operation: \"rename\" is not 'update' or 'delete'");
+    expect(store.get(0xc612000a)?.cltt).toBe(1_800_000_000);
+    expect(store.get(0xc6120014)).toBeUndefined();
+    expect(reply.text).toBe('3 IPv4 lease change(s) applied, 2 failed.');
+  });
+
+  it('rejects a request without a leases list and applies nothing', async () => {
+    const store = new MemoryLeaseStore();
+    for (const args of [undefined, {}, { leases: 'x' }, { leases: [], extra: 1 }]) {
+      const reply = await table(store).execute({ command: 'lease4-bulk-update', service: undefined, arguments: args });
+      expect(reply.result, JSON.stringify(args)).toBe(1);
+    }
+    expect(store.count()).toBe(0);
+  });
+});
+
+describe('HA lease updates: to a nestor partner', () => {
+  let h: HaHarness | undefined;
+  beforeEach(() => {
+    vi.useFakeTimers({ now: T0 });
+  });
+  afterEach(() => {
+    h?.stop();
+    h = undefined;
+    vi.useRealTimers();
+    vi.restoreAllMocks();
+  });
+
+  async function reachLoadBalancingWithNestor(): Promise<HaHarness> {
+    h = startHa(haConfig());
+    h.partner.isNestor = true;
+    h.partner.state = 'load-balancing';
+    await firstHeartbeat();
+    expect(h.service.state).toBe('load-balancing');
+    return h;
+  }
+
+  it('load-balancing sends one lease4-bulk-update per batch once list-commands shows it', async () => {
+    // 1. The first heartbeat finds the partner; list-commands shows lease4-bulk-update.
+    // 2. A batch of three changes goes out as one request, in commit order.
+    const { service, partner } = await reachLoadBalancingWithNestor();
+    expect(partner.sent('list-commands')).toHaveLength(1);
+
+    const outcome = await service.replicate([
+      { kind: 'update', lease: lease(30) }, { kind: 'update', lease: lease(31) }, { kind: 'delete', lease: lease(32) },
+    ], [0, 1, 2]);
+    expect(outcome.failedReplies.size).toBe(0);
+    expect(updateCommands(partner)).toEqual(['lease4-bulk-update']);
+    const sent = partner.sent('lease4-bulk-update')[0]!.args as { leases: Record<string, unknown>[] };
+    expect(sent.leases.map((l) => [l['operation'], l['ip-address']])).toEqual([['update', ip(30)], ['update', ip(31)], ['delete', ip(32)]]);
+    expect(sent.leases[0]).not.toHaveProperty('cltt');
+    expect(sent.leases[0]).not.toHaveProperty('force-create');
+    expect(partner.leases.size).toBe(2);
+  });
+
+  it('load-balancing stays when the partner rejects one change: only its reply drops', async () => {
+    // 1. The partner rejects the change of 198.18.0.41 (result 1 inside the bulk answer).
+    // 2. Only reply 1 is dropped; a rejection is a conflict, so the partner is not marked unavailable.
+    const { service, partner } = await reachLoadBalancingWithNestor();
+    partner.answerWith('lease4-update', 1, 'no subnet', { match: (args) => args?.['ip-address'] === ip(41) });
+
+    const outcome = await service.replicate([{ kind: 'update', lease: lease(40) }, { kind: 'update', lease: lease(41) }], [0, 1]);
+    expect([...outcome.failedReplies]).toEqual([1]);
+    await heartbeats(1);
+    expect(service.state).toBe('load-balancing');
+  });
+
+  it('load-balancing → communication-recovery when a bulk request fails in transport', async () => {
+    // 1. The whole request fails: every reply of the batch drops and the partner counts as unavailable (Kea's rule).
+    const { service, partner } = await reachLoadBalancingWithNestor();
+    partner.failOn('lease4-bulk-update', { times: 1 });
+    const outcome = await service.replicate([{ kind: 'update', lease: lease(50) }, { kind: 'update', lease: lease(51) }], [0, 1]);
+    expect([...outcome.failedReplies].sort()).toEqual([0, 1]);
+    expect(service.state).toBe('communication-recovery');
+  });
+
+  it('load-balancing falls back to per-lease commands when the partner answers result 2', async () => {
+    // 1. The partner was replaced by a server without lease4-bulk-update (a Kea server in a migration).
+    // 2. The batch is sent again as lease4-update commands, and later batches use them from the start.
+    const { service, partner } = await reachLoadBalancingWithNestor();
+    partner.isNestor = false;
+    const first = await service.replicate([{ kind: 'update', lease: lease(60) }], [0]);
+    expect(first.failedReplies.size).toBe(0);
+    expect(updateCommands(partner)).toEqual(['lease4-bulk-update', 'lease4-update']);
+    await service.replicate([{ kind: 'update', lease: lease(61) }], [0]);
+    expect(updateCommands(partner)).toEqual(['lease4-bulk-update', 'lease4-update', 'lease4-update']);
+  });
+
+  it('load-balancing → terminated after max-rejected-lease-updates rejected clients', async () => {
+    // 1. max-rejected-lease-updates is 2; the partner rejects every change (its subnets differ).
+    // 2. After two distinct clients are rejected, HA goes to terminated, as Kea 2.4 does.
+    h = startHa(haConfig({ parameters: { 'max-rejected-lease-updates': 2 } }));
+    h.partner.isNestor = true;
+    h.partner.state = 'load-balancing';
+    await firstHeartbeat();
+    h.partner.answerWith('lease4-update', 1, 'no subnet', { match: () => true });
+    await h.service.replicate([{ kind: 'update', lease: lease(70, { hwAddress: Uint8Array.of(2, 0, 0, 0, 0, 70) }) }], [0]);
+    expect(h.service.state).toBe('load-balancing');
+    await h.service.replicate([{ kind: 'update', lease: lease(71, { hwAddress: Uint8Array.of(2, 0, 0, 0, 0, 71) }) }], [0]);
+    expect(h.service.state).toBe('terminated');
+  });
+});
