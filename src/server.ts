@@ -50,6 +50,8 @@ const RAW_REOPEN_INTERVAL_MS = 2_000;
 /** Offset of giaddr in a DHCP message (RFC 2131 §2). */
 const OFF_GIADDR = 24;
 const OPT_CLIENT_IDENTIFIER = 61;
+/** Idle time after which the peer listener closes a connection (at least three heartbeat periods). */
+const PEER_IDLE_TIMEOUT_MS = 300_000;
 /** Message types Kea's HA query filter looks at: DISCOVER, REQUEST, DECLINE, RELEASE, INFORM. */
 const HA_FILTERED_TYPES: ReadonlySet<number> = new Set([1, 3, 4, 7, 8]);
 
@@ -217,7 +219,10 @@ export class Server {
     this.ha = ha;
 
     const self = haConfig.thisServer;
-    const options: ControlHttpOptions = { host: self.host, port: self.port, handler: (request) => control.execute(request), log, realm: 'nestor-ha' };
+    // Kea 2.2 does not resend a request that meets a connection its peer closed, so idle
+    // connections stay open well beyond a heartbeat period and the client side closes them.
+    const idleTimeoutMs = Math.max(PEER_IDLE_TIMEOUT_MS, 3 * haConfig.heartbeatDelayMs);
+    const options: ControlHttpOptions = { host: self.host, port: self.port, handler: (request) => control.execute(request), log, realm: 'nestor-ha', idleTimeoutMs };
     const password = self.basicAuthPassword ?? (self.basicAuthPasswordFile === undefined ? undefined : readFileSync(self.basicAuthPasswordFile, 'utf8').replace(/\r?\n$/, ''));
     // Kea's own listener accepts anyone; nestor asks for the credentials its peers are configured
     // to send to it (this server's entry in peers), so a copied configuration protects both sides.

@@ -51,6 +51,8 @@ export interface ControlHttpOptions {
   tls?: ControlHttpTls;
   /** Largest accepted body in bytes; MAX_COMMAND_BYTES by default. */
   maxBodyBytes?: number;
+  /** How long an idle persistent connection stays open; Kea's 30 s by default. */
+  idleTimeoutMs?: number;
   handler: (request: ControlRequest) => Promise<ControlAnswer>;
   log: Logger;
 }
@@ -72,7 +74,7 @@ export class ControlHttpServer {
       ? createHttpServer(listener)
       : createHttpsServer({ cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: tls.requireClientCert ?? true, rejectUnauthorized: tls.requireClientCert ?? true }, listener);
     server.requestTimeout = REQUEST_TIMEOUT_MS;
-    server.keepAliveTimeout = IDLE_TIMEOUT_MS;
+    server.keepAliveTimeout = this.options.idleTimeoutMs ?? IDLE_TIMEOUT_MS;
 
     try {
       await new Promise<void>((resolve, reject) => {
