@@ -616,17 +616,25 @@ export class HaService {
     const partner = this.config.partner!;
     const link = this.links.get(partner.name)!;
     const entries = this.backlog.splice(0);
+    const isBulk = this.bulkPeers.has(partner.name);
     let isOk = true;
-    // One request at a time, in the order the changes were committed, as Kea replays its queue.
-    for (const change of entries) {
-      const { command, args } = leaseChangeCommand(change);
+    // In commit order, one request at a time: a nestor partner gets the backlog in bulk requests,
+    // a Kea partner one command per change, as Kea replays its queue.
+    const step = isBulk ? MAX_BULK_CHANGES : 1;
+    for (let start = 0; start < entries.length && isOk; start += step) {
+      const chunk = entries.slice(start, start + step);
       try {
-        const reply = await link.send(command, args, REQUEST_TIMEOUT_MS);
-        if (reply.result !== 0 && reply.result !== 3) isOk = false;
+        if (isBulk) {
+          const results = readBulkResults(await link.send(BULK_UPDATE_COMMAND, bulkArguments(chunk), REQUEST_TIMEOUT_MS), chunk.length);
+          isOk = typeof results !== 'string' && results.every((r) => r.result === 0 || r.result === 3);
+        } else {
+          const { command, args } = leaseChangeCommand(chunk[0]!);
+          const reply = await link.send(command, args, REQUEST_TIMEOUT_MS);
+          isOk = reply.result === 0 || reply.result === 3;
+        }
       } catch {
         isOk = false;
       }
-      if (!isOk) break;
     }
     if (this.currentState !== 'communication-recovery') return;
     this.replayRun = isOk ? 'done' : 'failed';

@@ -135,6 +135,26 @@ describe('HA lease updates: to a nestor partner', () => {
     expect(updateCommands(partner)).toEqual(['lease4-bulk-update', 'lease4-update', 'lease4-update']);
   });
 
+  it('load-balancing → communication-recovery → load-balancing with the backlog in one bulk request', async () => {
+    // 1. The partner stops answering: communication-recovery, and changes are queued, not sent.
+    // 2. The partner returns: the three queued changes go out as one lease4-bulk-update, in commit order.
+    const { service, partner } = await reachLoadBalancingWithNestor();
+    partner.isDown = true;
+    await heartbeats(1);
+    expect(service.state).toBe('communication-recovery');
+    const outcome = await service.replicate([
+      { kind: 'update', lease: lease(80) }, { kind: 'update', lease: lease(81) }, { kind: 'delete', lease: lease(82) },
+    ], [0, 1, 2]);
+    expect(outcome.failedReplies.size).toBe(0);
+
+    partner.isDown = false;
+    await heartbeats(1);
+    expect(service.state).toBe('load-balancing');
+    const bulk = partner.sent('lease4-bulk-update');
+    expect(bulk).toHaveLength(1);
+    expect((bulk[0]!.args as { leases: Record<string, unknown>[] }).leases.map((l) => l['ip-address'])).toEqual([ip(80), ip(81), ip(82)]);
+  });
+
   it('load-balancing → terminated after max-rejected-lease-updates rejected clients', async () => {
     // 1. max-rejected-lease-updates is 2; the partner rejects every change (its subnets differ).
     // 2. After two distinct clients are rejected, HA goes to terminated, as Kea 2.4 does.
