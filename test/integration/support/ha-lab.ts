@@ -503,7 +503,8 @@ function mountCommands(mount: PrivateMount, earlier: readonly PrivateMount[], la
 /** Base settings of one HA peer shared by keaHaConfig and nestorHaConfig. */
 export interface HaPeerOptions {
   thisServer: ServerName;
-  mode?: 'load-balancing' | 'hot-standby';
+  /** In passive-backup, srv2 gets the role backup. */
+  mode?: 'load-balancing' | 'hot-standby' | 'passive-backup';
   /** Server addresses without prefix length (default DEFAULT_SERVER_ADDRESSES). */
   addresses?: Partial<Record<ServerName, string>>;
   /** First and last address of the subnet pool (default 198.18.1.1 - 198.18.1.254). */
@@ -536,10 +537,7 @@ export function keaHaConfig(o: HaPeerOptions): { Dhcp4: Record<string, unknown> 
   return { Dhcp4: config };
 }
 
-/**
- * Builds the same peer for nestor: the same hook entries, leases in an LMDB file in dir.
- * NOTE: not yet run against nestor, whose HA support is still being written.
- */
+/** Builds the same peer for nestor: the same hook entries, leases in an LMDB file in dir. */
 export function nestorHaConfig(o: HaPeerOptions): { Dhcp4: Record<string, unknown> } {
   const config = haConfigCore(o);
   config['lease-database'] = { type: 'lmdb', name: join(o.dir, `${o.thisServer}-leases4.lmdb`) };
@@ -560,7 +558,7 @@ function haConfigCore(o: HaPeerOptions): Record<string, unknown> {
   const pools = split ? splitPools(first, last) : [{ pool: `${first} - ${last}` }];
   const peer = (name: ServerName, role: string): Record<string, unknown> =>
     ({ name, url: `http://${address(name)}:${HA_PORT}/`, role, 'auto-failover': true });
-  const secondRole = mode === 'load-balancing' ? 'secondary' : 'standby';
+  const secondRole = { 'load-balancing': 'secondary', 'hot-standby': 'standby', 'passive-backup': 'backup' }[mode];
   return {
     'interfaces-config': { interfaces: ['eth0'], 'dhcp-socket-type': 'raw' },
     'valid-lifetime': o.validLifetime ?? 600,
