@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// nestor's benchmark: measures nestor, Kea 2.2 (single- and multi-threaded) and a stateless canned
-// responder side by side in one run, inside network namespaces built for the run, with perfdhcp and
-// the native loadgen as relay agents. See bench/README.md for what is measured and how to read it.
+// nestor's benchmark: measures nestor (one server and HA pairs), Kea 2.2 (single- and multi-threaded,
+// and HA pairs) and a stateless canned responder side by side in one run. Everything runs inside
+// network namespaces built for the run, with perfdhcp and the native loadgen as relay agents. See
+// bench/README.md for what is measured and how to read it.
 //
-// usage: sudo npm run bench -- [--quick] [--systems LIST] [--generators LIST] [--workers N]
+// usage: sudo npm run bench -- [--quick] [--systems LIST] [--generators LIST] [--workers N] [--output NAME]
 
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -11,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { GENERATORS } from './lib/generators.mjs';
-import { Lab, removeStaleLabs } from './lib/lab.mjs';
+import { Lab, removeStaleLabs, SHARED_ADDRESS } from './lib/lab.mjs';
 import { FAILURE_THRESHOLD_PCT, PointRunner, runFixedRate, runLadder } from './lib/ladder.mjs';
 import { parseOptions, planLadders, USAGE, UsageError } from './lib/options.mjs';
 import { buildTools, checkNestorBuilt, checkRoot, ensureKea, PrerequisiteError } from './lib/prereqs.mjs';
@@ -55,8 +56,9 @@ async function main(argv) {
   }
   if (options.fromJson) {
     // Recompute everything derived from the raw points, so a change to the analysis needs no new run.
-    const results = JSON.parse(readFileSync(join(RESULTS_DIR, 'latest.json'), 'utf8'));
+    const results = JSON.parse(readFileSync(join(RESULTS_DIR, `${options.output ?? 'latest'}.json`), 'utf8'));
     Object.assign(results, analyse(results.points, results.settings.ladders));
+    if (options.output !== undefined) results.output_name = options.output;
     writeResults(results);
     console.log(formatTable(results));
     return 0;
@@ -78,13 +80,22 @@ async function main(argv) {
   lab = new Lab();
   lab.build();
   log(`lab ${lab.prefix}: ${lab.clientNs} 198.18.0.10/24 — bridge in ${lab.bridgeNs} — ${lab.serverNs} 198.18.0.1/24 on srv1`);
+  if (options.systems.some((s) => SYSTEMS[s].pair)) {
+    lab.addPairServer();
+    log(`HA pairs: ${lab.server2Ns} 198.18.0.2/24 on srv2; both servers share ${SHARED_ADDRESS}, which ${lab.clientNs} sends to the broadcast MAC`);
+  }
   log(`${options.quick ? 'quick' : 'full'} run: ${options.durationS} s per point, ${options.reps} interleaved repetitions, temporary files in ${workDir}`);
 
   const loadStart = os.loadavg();
   const runner = new PointRunner({ lab, workDir, runByte: (Math.random() * 256) | 0, workers: options.workers, log });
   const points = [];
   for (const [generator, ladder] of Object.entries(plan)) {
-    log(`${GENERATORS[generator].label}: rates ${ladder.rates.join(', ')} for ${ladder.systems.join(', ')}`);
+    const groups = new Map();
+    for (const system of ladder.systems) {
+      const key = (ladder.ratesBySystem?.[system] ?? ladder.rates).join(', ');
+      groups.set(key, [...(groups.get(key) ?? []), system]);
+    }
+    for (const [rates, systems] of groups) log(`${GENERATORS[generator].label}: rates ${rates} for ${systems.join(', ')}`);
     points.push(...await runLadder(runner, { generator, ...ladder, reps: options.reps, durationS: options.durationS }));
   }
 
@@ -95,6 +106,7 @@ async function main(argv) {
     generated_at: new Date().toISOString(),
     command: `npm run bench${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`,
     mode: options.quick ? 'quick' : 'full',
+    output_name: options.output ?? (options.quick ? 'quick' : 'latest'),
     elapsed_s: Math.round((Date.now() - startedAt) / 1000),
     machine: machineInfo(loadStart),
     settings: {
@@ -175,9 +187,12 @@ function machineInfo(loadStart) {
   };
 }
 
-/** Quick runs write quick.json and quick.svg, so a smoke test never replaces the full run the docs quote. */
+/**
+ * The base name of the output files: --output NAME, else quick for quick runs (so a smoke test never
+ * replaces the full run the docs quote), else latest.
+ */
 function resultsName(results) {
-  return results.mode === 'quick' ? 'quick' : 'latest';
+  return results.output_name ?? (results.mode === 'quick' ? 'quick' : 'latest');
 }
 
 function writeResults(results) {

@@ -1,5 +1,6 @@
 // The load generators: ISC perfdhcp 2.2 and the native loadgen (bench/tools), both acting as a relay
-// agent at 198.18.0.10 toward the server at 198.18.0.1. Each run() returns one normalized result:
+// agent at 198.18.0.10 toward the server at 198.18.0.1, or toward the shared address 198.18.0.100 of
+// an HA pair. Each run() returns one normalized result:
 // exchanges started, ACKs, failed exchanges (%), leases/s, latencies in microseconds, generator CPU.
 
 import { join } from 'node:path';
@@ -36,9 +37,9 @@ async function runBounded(lab, cmd, args, limitMs) {
   return { code, signal, cpuS, ...proc.output() };
 }
 
-async function runPerfdhcp(lab, { rate, durationS, macBase }) {
+async function runPerfdhcp(lab, { rate, durationS, macBase, server = SERVER_ADDRESS }) {
   const args = ['-4', '-l', CLIENT_IFACE, '-r', String(rate), '-R', String(PERFDHCP_CLIENT_RANGE), '-p', String(durationS),
-    '-W', String(PERFDHCP_EXIT_WAIT_US), '-b', `mac=${macBase}`, SERVER_ADDRESS];
+    '-W', String(PERFDHCP_EXIT_WAIT_US), '-b', `mac=${macBase}`, server];
   const out = await runBounded(lab, 'perfdhcp', args, durationS * 1000 + RUN_GRACE_MS);
   // perfdhcp exits 3 when any packet was dropped; its report is complete then too.
   if (out.code !== 0 && out.code !== 3) {
@@ -87,8 +88,8 @@ export function parsePerfdhcpReport(text) {
   return { rateLine: rate === null ? '' : rate[1], do: section('DISCOVER-OFFER'), ra: section('REQUEST-ACK') };
 }
 
-async function runLoadgen(lab, { rate, durationS, macBase }) {
-  const args = ['--server', SERVER_ADDRESS, '--giaddr', CLIENT_ADDRESS, '--bind', CLIENT_ADDRESS, '--rate', String(rate),
+async function runLoadgen(lab, { rate, durationS, macBase, server = SERVER_ADDRESS }) {
+  const args = ['--server', server, '--giaddr', CLIENT_ADDRESS, '--bind', CLIENT_ADDRESS, '--rate', String(rate),
     '--duration', String(durationS), '--mac-base', macBase, '--json'];
   const out = await runBounded(lab, join(TOOLS_DIR, 'loadgen'), args, durationS * 1500 + RUN_GRACE_MS);
   const line = out.stdout.trim().split('\n').pop() ?? '';

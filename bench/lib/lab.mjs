@@ -1,5 +1,7 @@
 // The benchmark lab: a client namespace (load generators, 198.18.0.10/24 on cli1) and a server
 // namespace (198.18.0.1/24 on srv1), each joined by a veth pair to a bridge inside a third namespace.
+// For HA pairs, addPairServer() adds a second server namespace (198.18.0.2/24 on srv2) and an address
+// that both servers share, which the client reaches through the broadcast MAC.
 // Every name carries a per-run prefix with the orchestrator's pid, nothing is added to the root
 // namespace, and destroy() removes everything, also after a partial setup.
 
@@ -11,6 +13,12 @@ export const SERVER_ADDRESS = '198.18.0.1';
 export const CLIENT_ADDRESS = '198.18.0.10';
 export const SERVER_IFACE = 'srv1';
 export const CLIENT_IFACE = 'cli1';
+/** The second server of an HA pair; the first one is SERVER_ADDRESS on SERVER_IFACE. */
+export const SERVER2_ADDRESS = '198.18.0.2';
+export const SERVER2_IFACE = 'srv2';
+/** The address both servers of a pair listen on for DHCP; the client sends to it with the broadcast MAC. */
+export const SHARED_ADDRESS = '198.18.0.100';
+const BROADCAST_MAC = 'ff:ff:ff:ff:ff:ff';
 const PREFIX_BASE = 'nbench';
 
 export class Lab {
@@ -19,6 +27,8 @@ export class Lab {
     this.clientNs = `${this.prefix}-cli`;
     this.serverNs = `${this.prefix}-srv`;
     this.bridgeNs = `${this.prefix}-br`;
+    this.server2Ns = `${this.prefix}-srv2`;
+    this.hasPair = false;
     this.created = [];
   }
 
@@ -33,6 +43,30 @@ export class Lab {
 
     this.exec(this.clientNs, 'ip', ['addr', 'add', `${CLIENT_ADDRESS}/24`, 'dev', CLIENT_IFACE]);
     this.exec(this.serverNs, 'ip', ['addr', 'add', `${SERVER_ADDRESS}/24`, 'dev', SERVER_IFACE]);
+  }
+
+  /**
+   * Add the second server namespace for HA pairs and make one relay-mode generator reach both
+   * servers. Both servers get SHARED_ADDRESS/32 next to their own address, which stays the
+   * primary one and carries the peer link. In the client namespace SHARED_ADDRESS maps to the
+   * broadcast MAC through a permanent neighbour entry, so the bridge floods each packet to both
+   * servers, as a relay configured with both peers would send it twice. arp_ignore=1 keeps a
+   * server from replying to ARP for addresses that are not on the receiving interface, and
+   * arp_announce=2 makes its own ARP requests carry its own address, not the shared one.
+   */
+  addPairServer() {
+    if (this.hasPair) return;
+    this.addNamespace(this.server2Ns);
+    this.link(this.server2Ns, SERVER2_IFACE, 'ps2');
+    this.exec(this.server2Ns, 'ip', ['addr', 'add', `${SERVER2_ADDRESS}/24`, 'dev', SERVER2_IFACE]);
+    for (const [ns, iface] of [[this.serverNs, SERVER_IFACE], [this.server2Ns, SERVER2_IFACE]]) {
+      for (const scope of ['all', iface]) {
+        this.exec(ns, 'sysctl', ['-qw', `net.ipv4.conf.${scope}.arp_ignore=1`, `net.ipv4.conf.${scope}.arp_announce=2`]);
+      }
+      this.exec(ns, 'ip', ['addr', 'add', `${SHARED_ADDRESS}/32`, 'dev', iface]);
+    }
+    this.exec(this.clientNs, 'ip', ['neigh', 'replace', SHARED_ADDRESS, 'lladdr', BROADCAST_MAC, 'dev', CLIENT_IFACE, 'nud', 'permanent']);
+    this.hasPair = true;
   }
 
   addNamespace(ns) {
@@ -76,6 +110,7 @@ export class Lab {
       rmSync(`/etc/netns/${ns}`, { recursive: true, force: true });
     }
     this.created = [];
+    this.hasPair = false;
   }
 }
 
@@ -87,7 +122,7 @@ export function removeStaleLabs() {
   const removed = [];
   const list = run('ip', ['netns', 'list']);
   for (const line of list.split('\n')) {
-    const match = /^(nbench(\d+)-(cli|srv|br))\b/.exec(line.trim());
+    const match = /^(nbench(\d+)-(cli|srv2|srv|br))\b/.exec(line.trim());
     if (match === null) continue;
     const pid = Number(match[2]);
     if (pid === process.pid || existsSync(`/proc/${pid}`)) continue;

@@ -7,6 +7,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { GENERATORS } from './generators.mjs';
+import { SERVER_ADDRESS } from './lab.mjs';
 import { isRunning, readCpuSeconds, stopProcess } from './proc.mjs';
 import { POOL, SYSTEMS } from './systems.mjs';
 import { median } from './stats.mjs';
@@ -39,27 +40,39 @@ export class PointRunner {
 
     const point = { system, generator, offered_rate: rate, rep, duration_s: duration, mac_base: macBase, started_at: new Date().toISOString() };
     let server;
+    // A single server is one tracked process; an HA pair returns { procs } with both.
+    let procs = [];
     // A failure of the server counts as 100 % failed exchanges; a failure of the generator does
     // not measure the server, so such points are kept but left out of medians and spreads.
     let errorSource = 'server';
     try {
       server = await SYSTEMS[system].start(this.lab, dir, { workers: this.workers });
-      const before = readCpuSeconds(server.pid);
+      procs = server.procs ?? [server];
+      if (server.haStates !== undefined) point.ha_states_at_start = server.haStates;
+      const before = procs.map((proc) => readCpuSeconds(proc.pid));
       errorSource = 'generator';
-      const result = await GENERATORS[generator].run(this.lab, { rate, durationS: duration, macBase });
+      const address = SYSTEMS[system].address ?? SERVER_ADDRESS;
+      const result = await GENERATORS[generator].run(this.lab, { rate, durationS: duration, macBase, server: address });
       errorSource = 'server';
-      if (!isRunning(server.pid)) throw new Error(`${system} exited during the point: ${server.output().stderr.slice(-1_000)}`);
-      const after = readCpuSeconds(server.pid);
-      const serverCpuS = after.cpuS - before.cpuS;
+      const exited = procs.findIndex((proc) => !isRunning(proc.pid));
+      if (exited >= 0) throw new Error(`${system} (process ${exited + 1} of ${procs.length}) exited during the point: ${procs[exited].output().stderr.slice(-1_000)}`);
+      const after = procs.map((proc) => readCpuSeconds(proc.pid));
+      // Server CPU per lease counts every process of the system, so both servers of a pair.
+      const cpuEach = after.map((a, i) => a.cpuS - before[i].cpuS);
+      const serverCpuS = cpuEach.reduce((x, y) => x + y, 0);
       Object.assign(point, result, {
         server_cpu_s: round(serverCpuS, 3),
-        server_threads: after.threads,
+        server_threads: after.reduce((n, a) => n + a.threads, 0),
         server_cpu_per_lease_us: result.acks > 0 ? round((serverCpuS * 1e6) / result.acks, 2) : null,
       });
+      if (procs.length > 1) point.server_cpu_s_each = cpuEach.map((x) => round(x, 3));
+      if (server.readHaStates !== undefined) point.ha_states_at_end = await server.readHaStates();
     } catch (err) {
       Object.assign(point, { error: err.message, error_source: errorSource, exchanges: 0, acks: 0, failed_pct: 100, leases_per_s: 0 });
     } finally {
-      if (server !== undefined) await stopProcess(server);
+      // WARN and ERROR lines of a pair's servers, read before the folder is deleted.
+      if (server?.readLogTails !== undefined) point.server_logs = server.readLogTails();
+      for (const proc of procs) await stopProcess(proc);
       rmSync(dir, { recursive: true, force: true });
     }
     this.log(formatPoint(point));
@@ -69,19 +82,21 @@ export class PointRunner {
 
 /**
  * Climb `rates` for every system, `reps` interleaved repetitions per rate; a system leaves the
- * ladder after FAILED_RATES_TO_STOP failed rates in a row. Returns every point measured.
+ * ladder after FAILED_RATES_TO_STOP failed rates in a row. A system listed in `ratesBySystem` climbs
+ * only its own rates, which must be a subset of `rates`. Returns every point measured.
  */
-export async function runLadder(runner, { generator, systems, rates, reps, durationS }) {
+export async function runLadder(runner, { generator, systems, rates, ratesBySystem = {}, reps, durationS }) {
   const points = [];
   let active = [...systems];
   const failedInRow = Object.fromEntries(systems.map((s) => [s, 0]));
 
   for (const rate of rates) {
     if (active.length === 0) break;
+    const atThisRate = active.filter((s) => (ratesBySystem[s] ?? rates).includes(rate));
     for (let rep = 1; rep <= reps; rep++) {
-      for (const system of active) points.push(await runner.run(system, generator, rate, rep, durationS));
+      for (const system of atThisRate) points.push(await runner.run(system, generator, rate, rep, durationS));
     }
-    for (const system of active) {
+    for (const system of atThisRate) {
       const failed = median(points.filter((p) => p.system === system && p.offered_rate === rate && countsForServer(p)).map((p) => p.failed_pct));
       failedInRow[system] = failed > FAILURE_THRESHOLD_PCT ? failedInRow[system] + 1 : 0;
     }
@@ -111,7 +126,7 @@ export function pointDuration(rate, durationS) {
 }
 
 function formatPoint(p) {
-  const head = `${p.generator.padEnd(8)} ${p.system.padEnd(7)} ${String(p.offered_rate).padStart(7)}/s rep ${p.rep} ${String(p.duration_s).padStart(5)} s`;
+  const head = `${p.generator.padEnd(8)} ${p.system.padEnd(9)} ${String(p.offered_rate).padStart(7)}/s rep ${p.rep} ${String(p.duration_s).padStart(5)} s`;
   if (p.error !== undefined) return `${head}  ERROR ${p.error.split('\n')[0].slice(0, 160)}`;
   const cpu = p.server_cpu_per_lease_us === null ? '-' : `${p.server_cpu_per_lease_us.toFixed(1)} us`;
   return `${head}  ${Math.round(p.leases_per_s).toString().padStart(7)} leases/s  failed ${p.failed_pct.toFixed(2).padStart(6)} %  cpu/lease ${cpu}`;

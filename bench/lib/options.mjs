@@ -1,26 +1,30 @@
 // Command-line options of bench/run.mjs and the ladders of offered rates for full and quick runs.
 
 import { GENERATOR_NAMES } from './generators.mjs';
-import { SYSTEM_NAMES } from './systems.mjs';
+import { SYSTEMS, SYSTEM_NAMES } from './systems.mjs';
+
+const SINGLE_SYSTEM_NAMES = SYSTEM_NAMES.filter((s) => !SYSTEMS[s].pair);
 
 export const USAGE = `usage: sudo npm run bench -- [--quick] [--systems LIST] [--generators LIST] [--workers N]
-                                [--duration S] [--reps N] [--from-json]
+                                [--duration S] [--reps N] [--output NAME] [--from-json]
 
-Measure nestor against ISC Kea 2.2 (single- and multi-threaded) and a stateless canned responder
-inside throwaway network namespaces, with perfdhcp and the native loadgen as relay agents. Writes
-bench/results/latest.json and latest.svg (quick.json and quick.svg with --quick) and prints a
-table. Needs root.
+Measure nestor, single and as HA pairs, against ISC Kea 2.2 (single- and multi-threaded, and HA
+pairs) and a stateless canned responder inside throwaway network namespaces, with perfdhcp and the
+native loadgen as relay agents. Writes bench/results/latest.json and latest.svg (quick.json and
+quick.svg with --quick) and prints a table. Needs root.
 
 options:
-  --quick             about one minute: one rate per generator, 2 s points, 3 repetitions
+  --quick             about 90 s: one rate per generator and system, 2 s points, 3 repetitions
   --systems LIST      comma-separated subset of ${SYSTEM_NAMES.join(',')}
   --generators LIST   comma-separated subset of ${GENERATOR_NAMES.join(',')}
   --workers N         worker threads for nestor (nestor serve --workers N); default: nestor's own
   --duration S        seconds per point (default 10, quick 2); points at high rates are shortened
                       so that every exchange still gets a new address from the pool
   --reps N            repetitions per point, interleaved between systems (default 3)
+  --output NAME       write bench/results/NAME.json and NAME.svg instead (letters, digits, - and _)
   --from-json         recompute the summary, ratios, chart and table from the points already in
-                      bench/results/latest.json; measures nothing and needs no root
+                      bench/results/latest.json (or NAME.json with --output); measures nothing and
+                      needs no root
   -h, --help          print this help
 `;
 
@@ -30,10 +34,22 @@ const FULL_LADDERS = {
   loadgen: [2_000, 4_000, 6_000, 9_000, 13_000, 20_000, 30_000, 45_000, 68_000, 100_000, 150_000, 220_000, 320_000],
 };
 
-/** Quick runs: loadgen at one rate for every system, perfdhcp at one rate for nestor and the ceiling only. */
+/**
+ * Offered rates for the HA pairs. Kea 2.2 pairs lose exchanges above about 3,000/s on a 2-core
+ * machine, so the loadgen ladder steps by 1,000/s up to 4,000/s before it widens.
+ */
+const PAIR_LADDERS = {
+  perfdhcp: FULL_LADDERS.perfdhcp,
+  loadgen: [1_000, 2_000, 3_000, 4_000, 6_000, 9_000, 13_000, 20_000, 30_000, 45_000],
+};
+
+/**
+ * Quick runs: loadgen at one rate for every single system and for the nestor and Kea load-balancing
+ * pairs, which get a rate below Kea's pair limit. perfdhcp runs at one rate for nestor and the ceiling only.
+ */
 const QUICK_PLAN = {
-  perfdhcp: { rates: [2_000], systems: ['nestor', 'ceiling'] },
-  loadgen: { rates: [4_000], systems: SYSTEM_NAMES },
+  perfdhcp: { rates: { single: [2_000] }, systems: ['nestor', 'ceiling'] },
+  loadgen: { rates: { single: [4_000], pair: [2_000] }, systems: [...SINGLE_SYSTEM_NAMES, 'nestor-lb', 'kea-lb'] },
 };
 
 export class UsageError extends Error {}
@@ -53,6 +69,7 @@ export function parseOptions(argv) {
       case '--workers': options.workers = parseInteger(arg, value(), 0, 64); break;
       case '--duration': options.durationS = parseInteger(arg, value(), 1, 120); break;
       case '--reps': options.reps = parseInteger(arg, value(), 1, 20); break;
+      case '--output': options.output = parseName(arg, value()); break;
       case '--from-json': options.fromJson = true; break;
       case '-h': case '--help': options.help = true; break;
       default: throw new UsageError(`unknown option '${arg}'`);
@@ -62,19 +79,31 @@ export function parseOptions(argv) {
   return options;
 }
 
-/** The ladder of each selected generator: its rates and the selected systems that climb it. */
+/**
+ * The ladder of each selected generator: the selected systems that climb it, all rates (`rates`),
+ * and the rates of each system (`ratesBySystem`), since single servers and HA pairs climb their own.
+ */
 export function planLadders(options) {
   const plan = {};
   for (const generator of options.generators) {
-    if (options.quick) {
-      const quick = QUICK_PLAN[generator];
-      const systems = quick.systems.filter((s) => options.systems.includes(s));
-      if (systems.length > 0) plan[generator] = { rates: quick.rates, systems };
-    } else {
-      plan[generator] = { rates: FULL_LADDERS[generator], systems: options.systems };
-    }
+    const byKind = options.quick ? QUICK_PLAN[generator].rates : { single: FULL_LADDERS[generator], pair: PAIR_LADDERS[generator] };
+    const candidates = options.quick ? QUICK_PLAN[generator].systems : SYSTEM_NAMES;
+    const systems = candidates.filter((s) => options.systems.includes(s) && byKind[kindOf(s)] !== undefined);
+    if (systems.length === 0) continue;
+    const ratesBySystem = Object.fromEntries(systems.map((s) => [s, byKind[kindOf(s)]]));
+    const rates = [...new Set(Object.values(ratesBySystem).flat())].sort((a, b) => a - b);
+    plan[generator] = { rates, systems, ratesBySystem };
   }
   return plan;
+}
+
+function kindOf(system) {
+  return SYSTEMS[system].pair ? 'pair' : 'single';
+}
+
+function parseName(name, text) {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(text)) throw new UsageError(`${name}: '${text}' may contain only letters, digits, '-' and '_'`);
+  return text;
 }
 
 function parseList(name, text, allowed) {

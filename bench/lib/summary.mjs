@@ -1,5 +1,6 @@
 // Turns the raw points into per-rate medians, one summary per generator and system (highest
-// sustained rate and the figures there), and the headline ratios between nestor, Kea and the ceiling.
+// sustained rate and the figures there), and the headline ratios between nestor, Kea and the ceiling,
+// for single servers and for HA pairs.
 
 import { countsForServer, FAILURE_THRESHOLD_PCT } from './ladder.mjs';
 import { median, roundTo, spread } from './stats.mjs';
@@ -89,8 +90,43 @@ export function computeRatios(summary, extraRows) {
       ratios[key] = roundTo(nestor / ceiling, 3);
       basis[key] = `${gen}: nestor ${nestor} / ceiling ${ceiling} leases/s, each at its highest sustained rate`;
     }
+
+    addPairRatios(summary[gen], gen, suffix, ratios, basis);
   }
   return { ratios, basis };
+}
+
+/** nestor's HA pair against Kea's pair of the same mode, and nestor's load-balancing pair against one nestor. */
+const PAIR_COMPARISONS = [
+  { key: 'lb_vs_kea_lb', mine: 'nestor-lb', other: 'kea-lb', cpuKey: 'lb_cpu_per_lease_vs_kea_lb' },
+  { key: 'hs_vs_kea_hs', mine: 'nestor-hs', other: 'kea-hs', cpuKey: 'hs_cpu_per_lease_vs_kea_hs' },
+  { key: 'lb_vs_single', mine: 'nestor-lb', other: 'nestor' },
+];
+
+/**
+ * Add the HA ratios for one generator: leases/s of each at its own highest sustained rate, and CPU
+ * per lease (both servers' processes) at the highest offered rate that both pairs sustained.
+ */
+function addPairRatios(genSummary, gen, suffix, ratios, basis) {
+  if (genSummary === undefined) return;
+  for (const { key, mine, other, cpuKey } of PAIR_COMPARISONS) {
+    const a = genSummary[mine]?.at_sustained ?? null;
+    const b = genSummary[other]?.at_sustained ?? null;
+    if (a !== null && b !== null && b.leases_per_s > 0) {
+      ratios[`${key}${suffix}`] = roundTo(a.leases_per_s / b.leases_per_s, 3);
+      basis[`${key}${suffix}`] = `${gen}: ${mine} ${a.leases_per_s} leases/s at its sustained rate ${a.offered_rate}/s / ${other} ${b.leases_per_s} leases/s at its sustained rate ${b.offered_rate}/s`;
+    }
+    if (cpuKey === undefined) continue;
+    const row = (sys, rate) => genSummary[sys]?.rates.find((r) => r.offered_rate === rate);
+    const common = (genSummary[mine]?.rates ?? []).map((r) => r.offered_rate)
+      .filter((rate) => row(mine, rate)?.sustained === true && row(other, rate)?.sustained === true).at(-1);
+    if (common === undefined) continue;
+    const cpuMine = row(mine, common).server_cpu_per_lease_us;
+    const cpuOther = row(other, common).server_cpu_per_lease_us;
+    if (cpuMine === null || cpuOther === null || cpuOther <= 0) continue;
+    ratios[`${cpuKey}${suffix}`] = roundTo(cpuMine / cpuOther, 3);
+    basis[`${cpuKey}${suffix}`] = `${gen}: ${mine} ${cpuMine} us / ${other} ${cpuOther} us of CPU of both servers per ACK, at ${common}/s offered (highest rate both pairs sustained)`;
+  }
 }
 
 /**

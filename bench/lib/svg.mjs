@@ -6,9 +6,19 @@
 const PANEL_WIDTH = 560;
 const PANEL_HEIGHT = 420;
 const MARGIN = { left: 78, right: 24, top: 48, bottom: 58 };
-const LEGEND_HEIGHT = 40;
-const COLORS = { nestor: '#d62728', 'kea-st': '#1f77b4', 'kea-mt': '#17becf', ceiling: '#7f7f7f' };
-const FALLBACK_COLORS = ['#2ca02c', '#9467bd', '#8c564b'];
+const LEGEND_ROW_HEIGHT = 20;
+const LEGEND_ITEM_WIDTH = 180;
+const COLORS = {
+  nestor: '#d62728',
+  'nestor-lb': '#ff7f0e',
+  'nestor-hs': '#e377c2',
+  'kea-st': '#1f77b4',
+  'kea-mt': '#17becf',
+  'kea-lb': '#2ca02c',
+  'kea-hs': '#9467bd',
+  ceiling: '#7f7f7f',
+};
+const FALLBACK_COLORS = ['#8c564b', '#bcbd22', '#393b79'];
 const LEGEND_ORDER = Object.keys(COLORS);
 
 /**
@@ -17,7 +27,8 @@ const LEGEND_ORDER = Object.keys(COLORS);
  */
 export function renderChart({ title, subtitle, panels }) {
   const width = PANEL_WIDTH * panels.length;
-  const height = PANEL_HEIGHT + LEGEND_HEIGHT + 44;
+  const legendRows = Math.ceil((legendEntries(panels).length + 1) / legendColumns(width));
+  const height = PANEL_HEIGHT + legendRows * LEGEND_ROW_HEIGHT + 28 + 44;
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
     `<rect width="${width}" height="${height}" fill="white"/>`,
@@ -93,24 +104,41 @@ function renderPanel(panel, offsetX, offsetY) {
   return out.join('\n');
 }
 
-function renderLegend(panels, width, y) {
+/** List the systems of all panels, once each, in LEGEND_ORDER, as [name, { label, index }]. */
+function legendEntries(panels) {
   const names = new Map();
   for (const panel of panels) panel.series.forEach((s, i) => { if (!names.has(s.name)) names.set(s.name, { label: s.label, index: i }); });
   const rank = (name) => (LEGEND_ORDER.includes(name) ? LEGEND_ORDER.indexOf(name) : LEGEND_ORDER.length);
-  const ordered = [...names.entries()].sort((a, b) => rank(a[0]) - rank(b[0]));
+  return [...names.entries()].sort((a, b) => rank(a[0]) - rank(b[0]));
+}
+
+function legendColumns(width) {
+  return Math.max(1, Math.floor((width - 20) / LEGEND_ITEM_WIDTH));
+}
+
+/** Draw the legend in rows of as many items as fit the width, the dashed ideal line last. */
+function renderLegend(panels, width, y) {
+  const entries = legendEntries(panels);
+  const columns = legendColumns(width);
+  const items = entries.length + 1;
   const out = [];
-  const itemWidth = 200;
-  let x = Math.max(10, (width - itemWidth * (names.size + 1)) / 2);
-  for (const [name, { label, index }] of ordered) {
+  for (let i = 0; i < items; i++) {
+    const inRow = Math.min(columns, items - Math.floor(i / columns) * columns);
+    const x = Math.max(10, (width - LEGEND_ITEM_WIDTH * inRow) / 2) + (i % columns) * LEGEND_ITEM_WIDTH;
+    const rowY = y + Math.floor(i / columns) * LEGEND_ROW_HEIGHT;
+    if (i === entries.length) {
+      out.push(`<path d="M${x},${rowY + 10} L${x + 26},${rowY + 10}" stroke="#999" stroke-dasharray="4 4"/>`);
+      out.push(text(x + 32, rowY + 14, 'leases/s = offered rate'));
+      continue;
+    }
+    const [name, { label, index }] = entries[i];
     const color = colorFor(name, index);
-    out.push(line(x, y + 10, x + 26, y + 10, color, 2));
-    out.push(`<circle cx="${x + 13}" cy="${y + 10}" r="3.5" fill="${color}"/>`);
-    out.push(text(x + 32, y + 14, label));
-    x += itemWidth;
+    out.push(line(x, rowY + 10, x + 26, rowY + 10, color, 2));
+    out.push(`<circle cx="${x + 13}" cy="${rowY + 10}" r="3.5" fill="${color}"/>`);
+    out.push(text(x + 32, rowY + 14, label));
   }
-  out.push(`<path d="M${x},${y + 10} L${x + 26},${y + 10}" stroke="#999" stroke-dasharray="4 4"/>`);
-  out.push(text(x + 32, y + 14, 'leases/s = offered rate'));
-  out.push(text(width / 2, y + 32, 'filled marker: sustained (≤ 2.5 % failed, leases/s within 2.5 % of offered; medians); bar: lowest to highest repetition', { anchor: 'middle', size: 11, fill: '#555' }));
+  const noteY = y + Math.ceil(items / columns) * LEGEND_ROW_HEIGHT + 12;
+  out.push(text(width / 2, noteY, 'filled marker: sustained (≤ 2.5 % failed, leases/s within 2.5 % of offered; medians); bar: lowest to highest repetition', { anchor: 'middle', size: 11, fill: '#555' }));
   return out.join('\n');
 }
 

@@ -1,20 +1,17 @@
 // The systems under test. Each start() runs one server in the lab's server namespace with a fresh
 // lease database in its own folder, waits until it sends an OFFER for a DHCPDISCOVER, and returns the
-// tracked process. The caller stops it with stopProcess().
+// tracked process, which the caller stops with stopProcess(). The HA pairs (ha-systems.mjs) start two
+// servers and return { procs } with both.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-import { CLIENT_ADDRESS, SERVER_ADDRESS } from './lab.mjs';
-import { isRunning, run, stopProcess } from './proc.mjs';
+import { PAIR_SYSTEMS } from './ha-systems.mjs';
+import { SERVER_ADDRESS } from './lab.mjs';
+import { run } from './proc.mjs';
+import { keaConfig, NESTOR_BIN, TOOLS_DIR, waitUntilReady } from './server-start.mjs';
 
-const BENCH_DIR = fileURLToPath(new URL('..', import.meta.url));
-const REPO_DIR = join(BENCH_DIR, '..');
-export const NESTOR_BIN = join(REPO_DIR, 'bin', 'nestor.js');
-export const TOOLS_DIR = join(BENCH_DIR, '.build');
-const PROBE = join(BENCH_DIR, 'lib', 'probe.mjs');
-const READY_TIMEOUT_MS = 15_000;
+export { NESTOR_BIN, TOOLS_DIR } from './server-start.mjs';
 
 /** First and last address of the pool in bench/kea/*.json; every point must fit in it. */
 export const POOL = { first: '198.18.1.0', last: '198.19.255.254', size: 130_815 };
@@ -40,15 +37,10 @@ export const SYSTEMS = {
     description: 'stateless canned responder (bench/tools): the lab and generator limit, no lease work',
     start: startCeiling,
   },
+  ...PAIR_SYSTEMS,
 };
 
 export const SYSTEM_NAMES = Object.keys(SYSTEMS);
-
-/** Read a Kea template, fill in its folder placeholder and parse it. */
-function keaConfig(file, dir) {
-  const text = readFileSync(join(BENCH_DIR, 'kea', file), 'utf8');
-  return JSON.parse(text.replaceAll('@DIR@', dir));
-}
 
 async function startNestor(lab, dir, { workers }) {
   // The same Dhcp4 settings as Kea's single-threaded configuration, with an LMDB file instead of a CSV.
@@ -61,7 +53,8 @@ async function startNestor(lab, dir, { workers }) {
   const args = [NESTOR_BIN, 'serve', '-c', configPath];
   if (workers !== undefined) args.push('--workers', String(workers));
   const proc = lab.spawn(lab.serverNs, process.execPath, args);
-  return waitUntilReady(lab, proc, join(dir, 'nestor.log'));
+  await waitUntilReady(lab, [proc], [join(dir, 'nestor.log')]);
+  return proc;
 }
 
 async function startKea(lab, dir, file) {
@@ -70,28 +63,14 @@ async function startKea(lab, dir, file) {
   // Kea 2.2 exits at start when it cannot write its pid and lock files, which default to /run/kea.
   const env = { ...process.env, KEA_PIDFILE_DIR: dir, KEA_LOCKFILE_DIR: dir };
   const proc = lab.spawn(lab.serverNs, 'kea-dhcp4', ['-c', configPath], { env });
-  return waitUntilReady(lab, proc, join(dir, 'kea-dhcp4.log'));
+  await waitUntilReady(lab, [proc], [join(dir, 'kea-dhcp4.log')]);
+  return proc;
 }
 
 async function startCeiling(lab, dir) {
   const statsPath = join(dir, 'ceiling-stats.json');
   const proc = lab.spawn(lab.serverNs, join(TOOLS_DIR, 'ceiling'), ['--bind', SERVER_ADDRESS, '--json-stats', statsPath]);
-  return waitUntilReady(lab, proc, undefined);
-}
-
-/** Probe until the server sends an OFFER; on failure stop it and throw with its output. */
-async function waitUntilReady(lab, proc, logPath) {
-  const probe = lab.spawn(lab.clientNs, process.execPath, [PROBE, SERVER_ADDRESS, CLIENT_ADDRESS, String(READY_TIMEOUT_MS)]);
-  const { code } = await probe.exited;
-  if (code !== 0) {
-    const alive = isRunning(proc.pid);
-    await stopProcess(proc);
-    const { stdout, stderr } = proc.output();
-    let log = '';
-    try { log = logPath === undefined ? '' : readFileSync(logPath, 'utf8'); } catch { /* never written */ }
-    const detail = `${stderr}\n${stdout}\n${log}`.trim().slice(-2_000);
-    throw new Error(`${alive ? 'sent no OFFER for a DHCPDISCOVER' : 'exited'} within ${READY_TIMEOUT_MS / 1000} s: ${detail}`);
-  }
+  await waitUntilReady(lab, [proc], [undefined]);
   return proc;
 }
 
