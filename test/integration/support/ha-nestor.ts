@@ -136,3 +136,18 @@ export function statePath(text: string): string[] {
 export function haLines(text: string, max = 40): string {
   return text.split('\n').filter((line) => /"msgId":"HA_|"level":(40|50|60)/.test(line)).slice(-max).join('\n');
 }
+
+/** Returns one line per HA_STATE_TRANSITION in text (server output): time, from → to, partner state. */
+export function transitionLines(text: string): string[] {
+  const lines: string[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.includes('"msgId":"HA_STATE_TRANSITION"')) continue;
+    try {
+      const entry = JSON.parse(line) as { time?: string; from?: string; to?: string; partnerState?: string };
+      lines.push(`${entry.time?.slice(11, 23)} ${entry.from} → ${entry.to} (partner ${entry.partnerState})`);
+    } catch {
+      lines.push(line);
+    }
+  }
+  return lines;
+}
