@@ -113,6 +113,8 @@ export class HaService {
   private readonly bulkPeers = new Set<string>();
   /** Peers whose commands were asked for, or are being asked for, since they last became reachable. */
   private readonly probedPeers = new Set<string>();
+  /** The protocol last logged for each peer, so HA_PEER_PROTOCOL appears once per change. */
+  private readonly peerProtocols = new Map<string, string>();
   private running = false;
   private stopped = false;
   private readonly nowMs: () => number;
@@ -327,7 +329,9 @@ export class HaService {
       (reply) => {
         const names = Array.isArray(reply.arguments) ? reply.arguments : [];
         const isBulk = reply.result === 0 && names.includes(BULK_UPDATE_COMMAND);
-        if (isBulk !== this.bulkPeers.has(peer.name)) logMessage(this.log, 'HA_PEER_PROTOCOL', { peer: peer.name, protocol: isBulk ? BULK_UPDATE_COMMAND : 'kea' });
+        const protocol = isBulk ? BULK_UPDATE_COMMAND : 'kea';
+        if (this.peerProtocols.get(peer.name) !== protocol) logMessage(this.log, 'HA_PEER_PROTOCOL', { peer: peer.name, protocol });
+        this.peerProtocols.set(peer.name, protocol);
         if (isBulk) this.bulkPeers.add(peer.name);
         else this.bulkPeers.delete(peer.name);
       },
@@ -351,14 +355,14 @@ export class HaService {
   }
 
   /**
-   * heartbeat-delay, except while the pair is starting (waiting, syncing, ready) and the partner
-   * answers: then at most STARTUP_HEARTBEAT_MS, so a pair reaches its normal state in seconds
-   * rather than in several heartbeat-delays as Kea's does. Failure detection keeps its timers.
+   * heartbeat-delay, except while the pair is starting (waiting, syncing, ready): then at most
+   * STARTUP_HEARTBEAT_MS, so a pair reaches its normal state in seconds rather than in several
+   * heartbeat-delays as Kea's does, even when the partner starts later. Failure detection keeps
+   * its timers, because it counts from the last successful heartbeat.
    */
   private heartbeatDelay(): number {
     const isStarting = this.currentState === 'waiting' || this.currentState === 'syncing' || this.currentState === 'ready';
-    if (isStarting && this.communication.partnerState !== 'unavailable') return Math.min(this.config.heartbeatDelayMs, STARTUP_HEARTBEAT_MS);
-    return this.config.heartbeatDelayMs;
+    return isStarting ? Math.min(this.config.heartbeatDelayMs, STARTUP_HEARTBEAT_MS) : this.config.heartbeatDelayMs;
   }
 
   private async heartbeat(): Promise<void> {
