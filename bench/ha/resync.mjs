@@ -4,7 +4,7 @@
 // the empty server is started, and the script records the time from its start until its sync is
 // complete and until both servers are back in load-balancing. Both pairs talk over loopback HTTP with
 // unprivileged ports and serve no DHCP interface, so nothing leaves the machine.
-// Usage: node bench/ha/resync.mjs [--nestor N] [--kea N] [--skip-kea]; writes bench/results/resync.json.
+// Usage: node bench/ha/resync.mjs [--sizes 100000,1000000] [--skip-kea]; writes bench/results/resync.json.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,10 +14,10 @@ import { parseArgs } from 'node:util';
 
 import { openLeaseStore } from '../../dist/leases/lmdb-store.js';
 
-const { values } = parseArgs({ options: { nestor: { type: 'string', default: '1000000' }, kea: { type: 'string', default: '100000' }, 'skip-kea': { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { sizes: { type: 'string', default: '100000,1000000' }, 'skip-kea': { type: 'boolean', default: false } } });
 const BIN = fileURLToPath(new URL('../../bin/nestor.js', import.meta.url));
 const RESULTS = fileURLToPath(new URL('../results/resync.json', import.meta.url));
-const FIRST = 0xc6120000; // 198.18.0.0; the leases continue past 198.19.255.255 when N needs it
+const FIRST = 0xc6100001; // 198.16.0.1: up to 1,048,574 leases fit in the data-only subnet 198.16.0.0/12
 const PORTS = { s1: 18801, s2: 18802 };
 const HOOKS = '/usr/lib/x86_64-linux-gnu/kea/hooks';
 const TIMEOUT_MS = 300_000;
@@ -49,7 +49,7 @@ function haParameters(thisServer, heartbeatMs) {
 }
 
 function subnetFor(total) {
-  const last = (FIRST + total + 1) >>> 0;
+  const last = Math.min(FIRST + total, 0xc61ffffe);
   return { id: 1, subnet: '198.16.0.0/12', pools: [{ pool: `${ipText(FIRST)} - ${ipText(Math.max(last, FIRST + 10))}` }] };
 }
 
@@ -65,15 +65,20 @@ function start(name, cmd, args, env) {
   };
   child.stdout.on('data', onData);
   child.stderr.on('data', onData);
-  child.on('exit', () => children.delete(child));
+  child.on('exit', (code, signal) => {
+    children.delete(child);
+    for (const w of waiters) if (!w.done) { w.done = true; w.reject(new Error(`${name} exited (${signal ?? code}) before ${w.re}:\n${text.slice(-2000)}`)); }
+  });
   return {
     name, child,
     waitFor(re, timeoutMs = TIMEOUT_MS) {
       if (re.test(text)) return Promise.resolve(Date.now());
       return new Promise((resolve, reject) => {
-        const w = { re, resolve, done: false };
+        const w = { re, resolve, reject, done: false };
         waiters.push(w);
-        setTimeout(() => { if (!w.done) reject(new Error(`${name}: no ${re} within ${timeoutMs} ms:\n${text.slice(-2000)}`)); }, timeoutMs).unref();
+        const timer = setTimeout(() => { if (!w.done) reject(new Error(`${name}: no ${re} within ${timeoutMs} ms:\n${text.slice(-2000)}`)); }, timeoutMs);
+        const settle = w.resolve;
+        w.resolve = (value) => { clearTimeout(timer); settle(value); };
       });
     },
     output: () => text,
@@ -165,11 +170,20 @@ async function keaPair(total) {
   return { leases: total, start_to_synced_s: (synced - t0) / 1000, start_to_load_balancing_s: (Math.max(s1Normal, s2Normal) - t0) / 1000 };
 }
 
-const result = { date: new Date().toISOString(), nestor: await nestorPair(Number(values.nestor)) };
-console.log(JSON.stringify({ nestor: result.nestor }));
-if (!values['skip-kea']) {
-  result.kea = await keaPair(Number(values.kea));
-  console.log(JSON.stringify({ kea: result.kea }));
+const runs = [];
+for (const size of values.sizes.split(',').map(Number)) {
+  runs.push({ system: 'nestor', ...(await nestorPair(size)) });
+  console.log(JSON.stringify(runs.at(-1)));
+  if (values['skip-kea']) continue;
+  runs.push({ system: 'kea', ...(await keaPair(size)) });
+  console.log(JSON.stringify(runs.at(-1)));
 }
-writeFileSync(RESULTS, `${JSON.stringify(result, null, 2)}\n`);
+// How many times longer Kea takes than nestor to resynchronise the same number of leases.
+const ratios = {};
+for (const run of runs.filter((r) => r.system === 'kea')) {
+  const nestor = runs.find((r) => r.system === 'nestor' && r.leases === run.leases);
+  if (nestor !== undefined) ratios[`kea_vs_nestor_resync_${run.leases}`] = Math.round((run.start_to_synced_s / nestor.start_to_synced_s) * 100) / 100;
+}
+writeFileSync(RESULTS, `${JSON.stringify({ date: new Date().toISOString(), runs, ratios }, null, 2)}\n`);
+console.log(JSON.stringify(ratios));
 console.log(`written ${RESULTS}`);
