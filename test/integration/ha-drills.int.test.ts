@@ -7,7 +7,8 @@
 // bench/drills/run.mjs runs the same drills longer through environment variables:
 // NESTOR_DRILL_ROUNDS (SIGKILL rounds, default 2), NESTOR_DRILL_CUT_LIMITS (max-unacked-clients
 // values of the cut drill, default "100"), NESTOR_DRILL_CLIENTS (clients per round, default 40)
-// and NESTOR_DRILL_REPORT (a file that receives the counts and timings as JSON).
+// NESTOR_DRILL_LINK_CUT=1 (adds a cut of the peer link alone, with max-unacked-clients 0) and
+// NESTOR_DRILL_REPORT (a file that receives the counts and timings as JSON).
 
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,12 +19,12 @@ import { skipUnlessLab } from './support/lab.js';
 import { HaLab, addressesAckedToSeveralClients } from './support/ha-lab.js';
 import type { ServerName } from './support/ha-lab.js';
 import {
-  haLines, leaseListing, macsWithSeveralAddresses, nestorPeerConfig, startNestorPeer, statePath,
+  haLines, leaseListing, macsWithSeveralAddresses, nestorPeerConfig, startNestorPeer, statePath, transitionLines,
 } from './support/ha-nestor.js';
 import type { LeaseListing, NestorPeer } from './support/ha-nestor.js';
 import {
-  acksMissingFrom, conflictingAddresses, countOnlyIn, fillLeaseDatabase, largeLeaseListing, linesWith, readTimedAcks,
-  removeLeaseDatabase, startDrillClients, timedTransitions,
+  acksMissingFrom, conflictingAddresses, countOnlyIn, cutPeerLink, fillLeaseDatabase, largeLeaseListing, linesWith, readTimedAcks,
+  removeLeaseDatabase, restorePeerLink, startDrillClients, timedTransitions,
 } from './support/ha-drills.js';
 import type { DrillClientResult, TimedAck } from './support/ha-drills.js';
 import { NESTOR_BIN } from './support/nestor.js';
@@ -34,6 +35,7 @@ const NAMES: readonly ServerName[] = ['srv1', 'srv2'];
 const ROUNDS = Number(process.env.NESTOR_DRILL_ROUNDS ?? '2');
 const CUT_LIMITS = (process.env.NESTOR_DRILL_CUT_LIMITS ?? '100').split(',').map(Number);
 const CLIENTS_PER_ROUND = Number(process.env.NESTOR_DRILL_CLIENTS ?? '40');
+const LINK_CUT = process.env.NESTOR_DRILL_LINK_CUT === '1';
 /** One worker thread, so lease batches go through the worker path and the bulk updates. */
 const WORKERS = 1;
 /** States in which a server serves clients (Kea's list of states with the DHCP service on). */
@@ -88,13 +90,14 @@ class Pair {
    * Returns the listings and the number of leases found in one database only.
    */
   expectConverged(acks: readonly TimedAck[]): { listings: LeaseListing[]; oneSided: number } {
-    expect(addressesAckedToSeveralClients(acks.map((a) => ({ ...a, xid: 0, srcIp: '' })))).toEqual(new Map());
+    // Soft checks, so that a failure shows every broken property at once.
+    expect.soft(addressesAckedToSeveralClients(acks.map((a) => ({ ...a, xid: 0, srcIp: '' }))), 'addresses ACKed to two clients').toEqual(new Map());
     const listings = NAMES.map((name) => this.listing(name));
     for (const [i, listing] of listings.entries()) {
-      expect(listing.repeatedAddresses, `${NAMES[i]} lists an address twice`).toEqual([]);
-      expect(acksMissingFrom(listing, acks), `ACKed leases missing on ${NAMES[i]}`).toEqual([]);
+      expect.soft(listing.repeatedAddresses, `${NAMES[i]} lists an address twice`).toEqual([]);
+      expect.soft(acksMissingFrom(listing, acks), `ACKed leases missing on ${NAMES[i]}`).toEqual([]);
     }
-    expect(conflictingAddresses(listings[0]!, listings[1]!), 'addresses with another MAC on each server').toEqual([]);
+    expect.soft(conflictingAddresses(listings[0]!, listings[1]!), 'addresses with another MAC on each server').toEqual([]);
     return { listings, oneSided: countOnlyIn(listings[0]!, listings[1]!) + countOnlyIn(listings[1]!, listings[0]!) };
   }
 }
@@ -179,7 +182,7 @@ describe.skipIf(skip).each(CUT_LIMITS)('HA drill: link cut with max-unacked-clie
     : 'partner-down on both servers during the cut → load-balancing after it';
   it(title, async () => {
     // 1. Both servers reach load-balancing; clients arrive at 4 per second in the background.
-    // 2. srv2's bridge port goes down 1 s later, so srv2 sees neither srv1 nor any client.
+    // 2. srv2's bridge port goes down 1 s later, so srv2 reaches neither srv1 nor any client.
     //    With a high max-unacked-clients srv1 goes to communication-recovery and stays there, serving
     //    its own scope, because fewer clients than the limit wait in vain. With 0, srv1 and srv2 both
     //    go to partner-down (split brain): each would serve every client it sees.
@@ -215,6 +218,7 @@ describe.skipIf(skip).each(CUT_LIMITS)('HA drill: link cut with max-unacked-clie
     const paths = NAMES.map((name, i) => statePath(pair.output(name).slice(outputBefore[i])));
     const acks = readTimedAcks(capture.file);
     const summary = {
+      srv1Transitions: transitionLines(pair.output('srv1').slice(outputBefore[0])),
       maxUnackedClients: limit, clients: results.length, served: results.length - unserved(results).length, acks: acks.length,
       toCutStateMs, stateAtRestore, toLoadBalancingMs, srv1Path: paths[0]!.join(' → '), srv2Path: paths[1]!.join(' → '),
     };
@@ -227,6 +231,62 @@ describe.skipIf(skip).each(CUT_LIMITS)('HA drill: link cut with max-unacked-clie
     const { listings } = pair.expectConverged(acks);
     expect(listings[1]!.macByAddress, 'srv2 database against srv1 database').toEqual(listings[0]!.macByAddress);
     for (const [i, listing] of listings.entries()) expect(macsWithSeveralAddresses(listing), `${NAMES[i]} gives a MAC two addresses`).toEqual([]);
+  });
+});
+
+describe.skipIf(skip || !LINK_CUT)('HA drill: peer link cut while both servers see the clients', () => {
+  let ha: HaLab;
+
+  beforeAll(() => {
+    ha = new HaLab({ tag: 'hdl' });
+  });
+
+  afterAll(async () => {
+    await ha?.destroy();
+  });
+
+  it('partner-down on both servers while both serve → load-balancing', async () => {
+    // 1. Both servers reach load-balancing with max-unacked-clients 0; clients arrive at 4 per
+    //    second in the background.
+    // 2. 1 s later the peer link alone is cut (blackhole routes), so both servers still receive
+    //    every client. Both go to partner-down (split brain), and each serves every client it receives.
+    // 3. The link comes back after 14 s. Both return to load-balancing, no address was ACKed to
+    //    two clients, every ACKed lease is on both servers, and no address has two MACs.
+    const pair = new Pair(ha, 0);
+    for (const name of NAMES) await pair.start(name);
+    await pair.waitForBoth(['load-balancing'], 20_000);
+    const capture = await ha.startCapture('link-drill');
+    const clients = startDrillClients(ha, 'link-clients', { firstClient: 1, count: CLIENTS_PER_ROUND, ratePerSecond: 4, timeoutMs: 35_000 });
+    await sleep(1000);
+
+    const outputBefore = NAMES.map((name) => pair.output(name).length);
+    const cutAt = Date.now();
+    cutPeerLink(ha);
+    await pair.waitForBoth(['partner-down'], 20_000);
+    const toPartnerDownMs = Date.now() - cutAt;
+    await sleep(Math.max(0, 14_000 - (Date.now() - cutAt)));
+
+    const restoredAt = Date.now();
+    restorePeerLink(ha);
+    await pair.waitForBoth(['load-balancing'], 30_000);
+    const toLoadBalancingMs = Date.now() - restoredAt;
+    const results = await clients.done;
+    await capture.stop();
+
+    const acks = readTimedAcks(capture.file);
+    const summary = {
+      clients: results.length, served: results.length - unserved(results).length, acks: acks.length,
+      acksBySrv1: acks.filter((a) => a.serverId === ha.servers.srv1.address).length,
+      acksBySrv2: acks.filter((a) => a.serverId === ha.servers.srv2.address).length,
+      addressesAckedToSeveralClients: Object.fromEntries(addressesAckedToSeveralClients(acks.map((a) => ({ ...a, xid: 0, srcIp: '' })))),
+      toPartnerDownMs, toLoadBalancingMs,
+      transitions: NAMES.map((name, i) => transitionLines(pair.output(name).slice(outputBefore[i]))),
+    };
+    console.log(`[link cut drill] ${JSON.stringify(summary)}`);
+    report.linkCut = summary;
+
+    expect(unserved(results), 'clients without an ACK').toEqual([]);
+    pair.expectConverged(acks);
   });
 });
 

@@ -148,6 +148,22 @@ export function timedTransitions(text: string): TimedTransition[] {
   return transitions;
 }
 
+/**
+ * Cuts only the link between the two servers: each server namespace gets a blackhole route to the
+ * other's address, so the HA requests fail. Both servers still receive every client broadcast, and
+ * their replies leave through raw sockets, which bypass the routing table.
+ */
+export function cutPeerLink(ha: HaLab): void {
+  ha.lab.exec(ha.servers.srv1.ns, 'ip', ['route', 'add', 'blackhole', `${ha.servers.srv2.address}/32`]);
+  ha.lab.exec(ha.servers.srv2.ns, 'ip', ['route', 'add', 'blackhole', `${ha.servers.srv1.address}/32`]);
+}
+
+/** Removes the routes that cutPeerLink added. */
+export function restorePeerLink(ha: HaLab): void {
+  ha.lab.exec(ha.servers.srv1.ns, 'ip', ['route', 'del', 'blackhole', `${ha.servers.srv2.address}/32`]);
+  ha.lab.exec(ha.servers.srv2.ns, 'ip', ['route', 'del', 'blackhole', `${ha.servers.srv1.address}/32`]);
+}
+
 /** Deletes an LMDB lease database file and its lock file. */
 export function removeLeaseDatabase(path: string): void {
   rmSync(path, { force: true });
