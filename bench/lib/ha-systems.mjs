@@ -166,9 +166,13 @@ async function startPair(lab, dir, { workers }, kind, mode) {
   const { code } = await check.exited;
   clearInterval(watch);
   const states = check.output().stdout.trim();
-  if (code !== 0 || !procs.every((proc) => isRunning(proc.pid))) {
+  const exited = procs.findIndex((proc) => !isRunning(proc.pid));
+  if (code !== 0 || exited >= 0) {
     const detail = await stopAndDescribe(procs, logPaths);
-    throw new Error(`pair did not reach ${mode.normalState} within ${HA_READY_TIMEOUT_MS / 1000} s (last states ${states}): ${detail}`);
+    const reason = exited >= 0
+      ? `server ${exited + 1} exited before the pair reached ${mode.normalState}`
+      : `pair did not reach ${mode.normalState} within ${HA_READY_TIMEOUT_MS / 1000} s (last states ${states})`;
+    throw new Error(`${reason}: ${detail}`);
   }
   await waitUntilReady(lab, procs, logPaths, SHARED_ADDRESS);
   // Start-up lines (a refused first heartbeat, Kea's multi-threading notices) are kept apart from
