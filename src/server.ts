@@ -34,7 +34,7 @@ import { registerBulkUpdate } from './ha/bulk.js';
 import { registerHaCommands } from './ha/commands.js';
 import { PeerClient } from './ha/peer-client.js';
 import { HaService } from './ha/service.js';
-import { applyHaPoolSplit, haClassifier } from './ha/setup.js';
+import { applyHaPoolSplit, haEngineOptions } from './ha/setup.js';
 import type { HaConfig } from './ha/types.js';
 import { ServerLock } from './server-lock.js';
 import { Dispatcher, defaultWorkerCount } from './pipeline/dispatcher.js';
@@ -143,7 +143,7 @@ export class Server {
       lock.release();
       throw err;
     }
-    const engine = new Engine(config, { log, serverAddresses, classify: config.ha === undefined ? undefined : haClassifier(config.ha) });
+    const engine = new Engine(config, { log, serverAddresses, ...(config.ha === undefined ? {} : haEngineOptions(config.ha)) });
     const workers = opts.workers ?? config.nestor.workers ?? defaultWorkerCount();
 
     const sockets = new Map<number, UdpBatchSocket>();
@@ -171,6 +171,7 @@ export class Server {
       logLevel: log.level,
       inline: workers === 0 ? new BatchProcessor(engine, store, log) : undefined,
       onResult: (result) => server?.sendResult(result),
+      isFailover: () => server?.ha?.isFailover() ?? false,
       log,
     });
     const egress = new Egress(sockets, rawSockets, config.nestor.serverPort);

@@ -17,7 +17,7 @@
 import type { ReservationConfig } from '../config/types.js';
 import { LeaseState } from '../leases/types.js';
 import type { LeaseReader } from '../leases/types.js';
-import { expirySec, findAllowedPool, isExcludedAddress, isLive, isPoolAllowed } from './core.js';
+import { expirySec, findAllowedPool, findOwnedLeasePool, isExcludedAddress, isLive, isPoolAllowed } from './core.js';
 import type { EngineCore, SubnetState } from './core.js';
 import type { ClientIdentity } from './identify.js';
 import { ownsLease } from './identify.js';
@@ -71,10 +71,14 @@ export class Allocator {
   isAvailable(s: SubnetState, address: number, who: Requester, reader: LeaseReader, nowSec: number, allowOutOfPool = false): boolean {
     const core = this.core();
     if (isExcludedAddress(core, s.config, address)) return false;
-    if (!allowOutOfPool && findAllowedPool(s.config, address, who.classes) === undefined) return false;
+    const lease = reader.get(address);
+    const isOwnLiveLease = lease !== undefined && lease.state !== LeaseState.DECLINED && isLive(lease, nowSec) && ownsLease(lease, who.identity, who.matchClientId);
+    if (!allowOutOfPool) {
+      const pool = isOwnLiveLease ? findOwnedLeasePool(core, s.config, address, who.classes) : findAllowedPool(s.config, address, who.classes);
+      if (pool === undefined) return false;
+    }
     if (this.isReservedForOther(s, address, who)) return false;
 
-    const lease = reader.get(address);
     if (lease === undefined) return true;
     if (lease.state === LeaseState.DECLINED) return expirySec(lease) <= nowSec;
     if (ownsLease(lease, who.identity, who.matchClientId)) return true;
@@ -152,9 +156,13 @@ export class Allocator {
     const cursors = this.cursorsOf(s);
     let stealAddress: number | undefined;
     let stealExpiry = Infinity;
+    // With preferFirstClass the pools of the first class come first (two passes), else config order (one pass).
+    const preferred = this.core().preferFirstClass && who.classes.length > 1 ? who.classes[0] : undefined;
 
-    for (let p = 0; p < pools.length; p++) {
+    for (let i = 0; i < (preferred === undefined ? pools.length : 2 * pools.length); i++) {
+      const p = i % pools.length;
       const pool = pools[p]!;
+      if (preferred !== undefined && (i < pools.length) !== (pool.clientClass === preferred)) continue;
       if (!isPoolAllowed(pool, who.classes)) continue;
 
       const size = pool.last - pool.first + 1;

@@ -40,6 +40,10 @@ export interface EngineCore {
   /** Addresses never handed out: the server's own addresses, relay addresses and configured server identifiers. */
   infrastructure: ReadonlySet<number>;
   classify: ((req: RequestView, ingress: Ingress) => readonly string[]) | undefined;
+  /** Try the pools of the request's first class before the others when picking a new address. */
+  preferFirstClass: boolean;
+  /** Classes also accepted for an address the client already holds a live lease on. */
+  ownedLeaseClasses: readonly string[];
 }
 
 /** Everything known about one request after subnet selection and client identification. */
@@ -81,6 +85,11 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** Finds the pool that contains address for a client that holds a live lease on it: its own classes or the owned-lease classes. */
+export function findOwnedLeasePool(core: EngineCore, subnet: SubnetConfig, address: number, classes: readonly string[]): PoolConfig | undefined {
+  return findAllowedPool(subnet, address, classes) ?? (core.ownedLeaseClasses.length === 0 ? undefined : findAllowedPool(subnet, address, core.ownedLeaseClasses));
 }
 
 /** Finds the pool of the subnet that contains address and that the client's classes may use. */

@@ -76,6 +76,10 @@ export interface EngineOptions {
   shard?: { index: number; count: number };
   /** Client classes of a request (for example the HA scope class HA_server1); pools guarded by other classes are skipped. */
   classify?: (req: RequestView, ingress: Ingress) => readonly string[];
+  /** New addresses come from the pools of the first class before the others (HA: this server's own pools in failover). */
+  preferFirstClass?: boolean;
+  /** Classes also accepted for an address the client already holds a live lease on (HA: every HA_<peer> class). */
+  ownedLeaseClasses?: readonly string[];
 }
 
 const NO_CLASSES: readonly string[] = [];
@@ -114,6 +118,8 @@ export class Engine {
       ownServerIds,
       infrastructure,
       classify: opts.classify,
+      preferFirstClass: opts.preferFirstClass ?? false,
+      ownedLeaseClasses: opts.ownedLeaseClasses ?? [],
     };
     this.core = core;
     this.selector = new SubnetSelector(subnets);

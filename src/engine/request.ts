@@ -14,7 +14,7 @@ import { MSG_DHCPACK, RAI_SERVER_ID_OVERRIDE } from '../codec/constants.js';
 import type { ReservationConfig } from '../config/types.js';
 import { LeaseState } from '../leases/types.js';
 import type { Lease4 } from '../leases/types.js';
-import { copyBytes, expirySec, findAllowedPool, isExcludedAddress, isInSubnet, isLive, reservedAddress, stayQuiet } from './core.js';
+import { copyBytes, expirySec, findAllowedPool, findOwnedLeasePool, isExcludedAddress, isInSubnet, isLive, reservedAddress, stayQuiet } from './core.js';
 import type { EngineCore, RequestContext, SubnetState } from './core.js';
 import { decideDelivery } from './delivery.js';
 import { chooseAddress } from './discover.js';
@@ -133,7 +133,9 @@ function checkGrant(core: EngineCore, ctx: RequestContext, s: SubnetState, addre
   }
 
   const reserved = reservedAddress(ctx);
-  if (!isReservedForClient && findAllowedPool(s.config, address, ctx.classes) === undefined) {
+  const isOwnLiveLease = existing !== undefined && isLive(existing, nowSec) && ownsLease(existing, ctx.identity, ctx.matchClientId);
+  const pool = isOwnLiveLease ? findOwnedLeasePool(core, s.config, address, ctx.classes) : findAllowedPool(s.config, address, ctx.classes);
+  if (!isReservedForClient && pool === undefined) {
     return ['nak-address-out-of-pool', 'address is not in a pool'];
   }
   // A client with a free reserved address gets a NAK for any other address, so it comes back for the reserved one.

@@ -16,6 +16,12 @@ export interface Ingress {
   destinationAddress: number;
   /** This server's address on the receiving interface: the default server identifier and reply source. */
   localAddress: number;
+  /**
+   * True while HA serves the partner's clients too (partner-down, partner-in-maintenance): new
+   * leases then come from this server's own pools first, so two servers that both believe the
+   * other is down still hand out different addresses.
+   */
+  isFailover: boolean;
 }
 
 /** Reply delivery per RFC 2131 §4.1, decided by the engine and carried out by io. */

@@ -39,6 +39,7 @@ export class CommunicationState {
   /** Unsent-update counts from the previous and the latest heartbeat. */
   previousUnsentCount = 0;
   latestUnsentCount = 0;
+  private unsentCountAtPartnerDown = 0;
   /** Partner clock minus ours, in whole seconds; undefined when unknown. */
   clockSkewSec: number | undefined;
   /** Unix ms of the last successful heartbeat; starts at construction, as Kea's does. */
@@ -84,9 +85,20 @@ export class CommunicationState {
     return nowMs - this.lastContactMs;
   }
 
-  /** True when the partner's unsent-update count changed since the previous heartbeat and is not zero. */
+  /**
+   * Remembers the partner's unsent-update count when this server enters partner-down, so that
+   * hasPartnerNewUnsentUpdates() compares against it rather than only against the previous
+   * heartbeat as Kea 2.2 does. Kea misses a partner that served clients while the link was cut
+   * when the first heartbeat after the cut finds it in waiting or syncing and the next in ready.
+   */
+  markPartnerDown(): void {
+    this.unsentCountAtPartnerDown = this.latestUnsentCount;
+  }
+
+  /** True when the partner's unsent-update count is not zero and changed since this server entered partner-down (or since the previous heartbeat). */
   hasPartnerNewUnsentUpdates(): boolean {
-    return this.latestUnsentCount > 0 && this.latestUnsentCount !== this.previousUnsentCount;
+    if (this.latestUnsentCount === 0) return false;
+    return this.latestUnsentCount !== this.previousUnsentCount || this.latestUnsentCount !== this.unsentCountAtPartnerDown;
   }
 
   /** True when |skew| exceeds the warning threshold. */

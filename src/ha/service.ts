@@ -169,6 +169,11 @@ export class HaService {
     return scope === this.config.primary.name ? this.servesParity[0] : this.servesParity[1];
   }
 
+  /** True while this server serves the partner's clients too, so new leases come from its own pools first. */
+  isFailover(): boolean {
+    return this.currentState === 'partner-down' || this.currentState === 'partner-in-maintenance';
+  }
+
   /** True when out-of-scope queries should be shown to analyze() (communication is interrupted). */
   wantsAnalysis(): boolean {
     return this.config.partner !== undefined && this.communication.isInterrupted(this.nowMs());
@@ -431,6 +436,7 @@ export class HaService {
     }
     if (state !== 'syncing') this.syncRun = 'idle';
     if (state !== 'partner-down') this.syncCompleteNotified = false;
+    else this.communication.markPartnerDown();
     this.enteredFromMaintenance = state === 'partner-down' && from === 'partner-in-maintenance';
 
     this.applyScopes(servedScopes(state, this.config, { isAfterMaintenance: this.enteredFromMaintenance }));

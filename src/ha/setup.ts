@@ -5,6 +5,7 @@
 
 import type { RequestView } from '../codec/types.js';
 import type { ServerConfig } from '../config/types.js';
+import type { Ingress } from '../engine/types.js';
 import { rfc3074Hash } from '../io/rfc3074.js';
 import { splitPoolsForLoadBalancing } from './pool-split.js';
 import { haClassName, scopeOfBucket } from './query-filter.js';
@@ -23,17 +24,37 @@ export function applyHaPoolSplit(config: ServerConfig): { config: ServerConfig; 
   return { config: Object.freeze({ ...config, subnets: Object.freeze(subnets) }), description: split.description };
 }
 
+/** The engine options HA sets: the classify function and how classes steer allocation. */
+export interface HaEngineOptions {
+  classify: (req: RequestView, ingress: Ingress) => readonly string[];
+  preferFirstClass: true;
+  ownedLeaseClasses: readonly string[];
+}
+
 /**
- * Returns the engine's classify function for HA: the class HA_<scope> of the query's scope,
- * computed from the same key and hash as the query filter (option 61 payload, else hlen bytes of chaddr).
+ * Returns the engine options for HA. A query gets the class HA_<scope> of its scope, computed from
+ * the same key and hash as the query filter (option 61 payload, else hlen bytes of chaddr). In
+ * failover (partner-down, partner-in-maintenance) every query gets this server's own class first
+ * and the other active server's second: new leases then come from this server's own pools while
+ * they last, so two servers that each believe the other down (a split brain) still hand out
+ * different addresses, which Kea's pairs do not guarantee. A client keeps a live lease in any HA
+ * pool, so the addresses given in failover survive the return to normal.
  */
-export function haClassifier(ha: HaConfig): (req: RequestView) => readonly string[] {
+export function haEngineOptions(ha: HaConfig): HaEngineOptions {
   const byScope = new Map<string, readonly string[]>(ha.peers.map((p) => [p.name, Object.freeze([haClassName(p.name)])]));
-  return (req) => {
-    const clientId = req.option(OPT_CLIENT_IDENTIFIER);
-    const key = clientId !== undefined && clientId.length > 0 ? clientId : req.chaddr();
-    if (key.length === 0) return NO_CLASSES;
-    const scope = scopeOfBucket(rfc3074Hash(key), ha);
-    return scope === undefined ? NO_CLASSES : byScope.get(scope) ?? NO_CLASSES;
+  const active = [ha.primary, ha.secondary].filter((p) => p !== undefined);
+  const own = haClassName(ha.thisServerName);
+  const failover = Object.freeze([own, ...active.map((p) => haClassName(p.name)).filter((c) => c !== own)]);
+  return {
+    classify: (req, ingress) => {
+      if (ingress.isFailover && ha.mode === 'load-balancing') return failover;
+      const clientId = req.option(OPT_CLIENT_IDENTIFIER);
+      const key = clientId !== undefined && clientId.length > 0 ? clientId : req.chaddr();
+      if (key.length === 0) return NO_CLASSES;
+      const scope = scopeOfBucket(rfc3074Hash(key), ha);
+      return scope === undefined ? NO_CLASSES : byScope.get(scope) ?? NO_CLASSES;
+    },
+    preferFirstClass: true,
+    ownedLeaseClasses: Object.freeze(active.map((p) => haClassName(p.name))),
   };
 }

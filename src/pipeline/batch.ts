@@ -55,6 +55,8 @@ export interface WorkBatch {
   meta: Uint32Array;
   /** Wall clock of the batch in Unix seconds, taken once on the main thread. */
   nowSec: number;
+  /** HA serves the partner's clients too: new leases come from this server's own pools first. */
+  isFailover: boolean;
 }
 
 export interface ResultBatch {

@@ -66,12 +66,13 @@ class ShardBatch {
   }
 
   /** Hand out the filled part as a work batch (copied to exact size) and start over. */
-  take(nowSec: number): WorkBatch {
+  take(nowSec: number, isFailover: boolean): WorkBatch {
     const batch = {
       count: this.count,
       data: this.data.slice(0, this.used),
       meta: this.meta.slice(0, this.count * WORK_STRIDE),
       nowSec,
+      isFailover,
     };
     this.count = 0;
     this.used = 0;
@@ -95,6 +96,8 @@ export interface DispatcherOptions {
   inline: BatchProcessor | undefined;
   /** Called with every result batch, on the main thread. */
   onResult: (result: ResultBatch) => void;
+  /** True while HA serves the partner's clients too; read when a batch is dispatched. */
+  isFailover?: () => boolean;
   log: Logger;
 }
 
@@ -145,7 +148,7 @@ export class Dispatcher {
 
   private flushShard(shard: Shard): void {
     if (this.closed || shard.pending.count === 0 || shard.inFlight >= MAX_IN_FLIGHT) return;
-    const batch = shard.pending.take(Math.floor(Date.now() / 1000));
+    const batch = shard.pending.take(Math.floor(Date.now() / 1000), this.opts.isFailover?.() ?? false);
     this.counters.dispatched += batch.count;
     this.counters.batches++;
 

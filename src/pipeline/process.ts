@@ -35,7 +35,7 @@ const DECODE_OUTCOME_NAMES: Record<number, string> = {
 export class BatchProcessor {
   private readonly view = new DhcpView();
   private readonly ingress: Ingress = {
-    ifindex: 0, ifname: undefined, sourceAddress: 0, sourcePort: 0, destinationAddress: 0, localAddress: 0,
+    ifindex: 0, ifname: undefined, sourceAddress: 0, sourcePort: 0, destinationAddress: 0, localAddress: 0, isFailover: false,
   };
   private readonly result: EngineResult = {
     reply: undefined, delivery: { kind: DeliveryKind.BROADCAST, address: 0, port: 0 }, outcome: '', changes: [],
@@ -149,6 +149,7 @@ export class BatchProcessor {
     ingress.sourcePort = batch.meta[row + W_SRC_PORT];
     ingress.destinationAddress = batch.meta[row + W_DST_ADDR];
     ingress.localAddress = batch.meta[row + W_LOCAL_ADDR];
+    ingress.isFailover = batch.isFailover;
 
     this.engine.handle(this.view, ingress, batch.nowSec, tx, this.result);
     return this.result.outcome;

@@ -6,7 +6,7 @@ import { workerData } from 'node:worker_threads';
 
 import { loadConfig } from '../config/load.js';
 import { Engine } from '../engine/engine.js';
-import { applyHaPoolSplit, haClassifier } from '../ha/setup.js';
+import { applyHaPoolSplit, haEngineOptions } from '../ha/setup.js';
 import { openLeaseStore } from '../leases/lmdb-store.js';
 import { setRootLogger } from '../log/logger.js';
 import { createServerLogger } from '../log/setup.js';
@@ -38,7 +38,7 @@ function createProcessor(setup: WorkerSetup): BatchProcessor {
     log,
     serverAddresses: setup.serverAddresses,
     shard: { index: setup.shardIndex, count: setup.shardCount },
-    classify: config.ha === undefined ? undefined : haClassifier(config.ha),
+    ...(config.ha === undefined ? {} : haEngineOptions(config.ha)),
   });
   return new BatchProcessor(engine, store, log);
 }

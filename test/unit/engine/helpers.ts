@@ -261,6 +261,7 @@ export function directIngress(extra: Partial<Ingress> = {}): Ingress {
     sourcePort: 68,
     destinationAddress: BROADCAST,
     localAddress: ip('198.18.0.1'),
+    isFailover: false,
     ...extra,
   };
 }

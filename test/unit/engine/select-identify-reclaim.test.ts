@@ -159,6 +159,25 @@ describe.each(SHARDS)('engine: client identity (%s)', (_name, shard) => {
     const unclassified = new Harness(config, shard);
     expect(unclassified.send({ messageType: 1 }).outcome).toBe('silent-pool-exhausted');
   });
+
+  it("takes new addresses from the first class's pools first with preferFirstClass (HA failover)", () => {
+    const config = makeConfig({ subnets: [labSubnet({ pools: [pool('198.18.0.100', '198.18.0.101', { clientClass: 'HA_server1' }), pool('198.18.0.150', '198.18.0.151', { clientClass: 'HA_server2' })] })] });
+    const h = new Harness(config, shard, { classify: () => ['HA_server2', 'HA_server1'], preferFirstClass: true });
+    const given = [1, 2, 3].map((n) => h.lease(mac(n)));
+    expect(given.slice(0, 2).every((a) => a >= ip('198.18.0.150'))).toBe(true);
+    // The own pools are full: the third client gets an address from the other class's pool.
+    expect(given[2]).toBeLessThan(ip('198.18.0.150'));
+  });
+
+  it('renews a live lease in a pool of an owned-lease class, and gives no new address there', () => {
+    const config = makeConfig({ subnets: [labSubnet({ pools: [pool('198.18.0.100', '198.18.0.149', { clientClass: 'HA_server1' }), pool('198.18.0.150', '198.18.0.199', { clientClass: 'HA_server2' })] })] });
+    const h = new Harness(config, shard, { classify: () => ['HA_server2'], ownedLeaseClasses: ['HA_server1', 'HA_server2'] });
+    h.put({ address: ip('198.18.0.120'), hwAddress: mac(7) });
+    const renew = h.send({ messageType: 3, chaddr: mac(7), ciaddr: ip('198.18.0.120') }, directIngress({ sourceAddress: ip('198.18.0.120'), destinationAddress: ip('198.18.0.1') }));
+    expect(renew.outcome).toBe('ack');
+    const other = h.send({ messageType: 3, chaddr: mac(8), options: [[54, u32(ip('198.18.0.1'))], [50, u32(ip('198.18.0.121'))]] });
+    expect(other.outcome).toBe('nak-address-out-of-pool');
+  });
 });
 
 describe('engine: expired-lease reclamation', () => {

@@ -9,7 +9,8 @@ import { buildRequest } from '../../../src/codec/request-builder.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { packetBucket } from '../../../src/io/rfc3074.js';
 import { scopeOfBucket } from '../../../src/ha/query-filter.js';
-import { applyHaPoolSplit, haClassifier } from '../../../src/ha/setup.js';
+import { applyHaPoolSplit, haEngineOptions } from '../../../src/ha/setup.js';
+import { directIngress } from '../engine/helpers.js';
 
 const FIXTURES = '/work/shared/fixtures/kea-configs';
 
@@ -38,14 +39,14 @@ describe('HA setup: pool split of the whole configuration', () => {
 
 describe('HA setup: query classes', () => {
   const config = fixture('seed-lb-kea_1.json');
-  const classify = haClassifier(config.ha!);
+  const options = haEngineOptions(config.ha!);
   const view = new DhcpView();
 
-  function classesOf(mac: Uint8Array, clientId?: Uint8Array): { classes: readonly string[]; scope: string | undefined } {
-    const options: [number, Uint8Array][] = clientId === undefined ? [] : [[61, clientId]];
-    const packet = buildRequest({ messageType: 1, xid: 1, chaddr: mac, options });
+  function classesOf(mac: Uint8Array, clientId?: Uint8Array, isFailover = false): { classes: readonly string[]; scope: string | undefined } {
+    const extra: [number, Uint8Array][] = clientId === undefined ? [] : [[61, clientId]];
+    const packet = buildRequest({ messageType: 1, xid: 1, chaddr: mac, options: extra });
     expect(view.reset(packet, 0, packet.length)).toBe(DecodeOutcome.OK);
-    return { classes: classify(view), scope: scopeOfBucket(packetBucket(packet, 0, packet.length), config.ha!) };
+    return { classes: options.classify(view, directIngress({ isFailover })), scope: scopeOfBucket(packetBucket(packet, 0, packet.length), config.ha!) };
   }
 
   it('gives every query the class of the scope the query filter puts it in', () => {
@@ -58,6 +59,13 @@ describe('HA setup: query classes', () => {
       seen.add(classes[0]!);
     }
     expect([...seen].sort()).toEqual(['HA_kea_1', 'HA_kea_2']);
+  });
+
+  it("puts this server's own class first for every query in failover", () => {
+    expect(classesOf(Uint8Array.of(0x02, 0xaa, 0, 0, 0x02, 0x59), undefined, true).classes).toEqual(['HA_kea_1', 'HA_kea_2']);
+    expect(classesOf(Uint8Array.of(0x02, 0xaa, 0, 0, 0x01, 0xf4), undefined, true).classes).toEqual(['HA_kea_1', 'HA_kea_2']);
+    expect(options.ownedLeaseClasses).toEqual(['HA_kea_1', 'HA_kea_2']);
+    expect(options.preferFirstClass).toBe(true);
   });
 
   it('follows the spec vectors: chaddr 02:aa:00:00:01:f4 → primary, 02:aa:00:00:02:59 → secondary', () => {

@@ -508,6 +508,23 @@ describe('HA state machine: partner-down', () => {
     expect(transitions()).toContain('partner-down → waiting');
   });
 
+  it('partner-down → waiting when the partner first reports waiting, then ready, with a count that grew during the outage', async () => {
+    // 1. This server is in partner-down; the partner served clients alone meanwhile (count 0 → 6).
+    // 2. The first heartbeat after the outage finds the partner in waiting with count 6: stay.
+    // 3. The next finds it ready with the same count 6. Kea 2.2 compares only with the previous
+    //    heartbeat and would go to load-balancing, missing the partner's leases; nestor compares
+    //    with the count at partner-down entry too, and resynchronises.
+    const { partner, transitions } = await reachPartnerDown();
+    partner.isDown = false;
+    partner.state = 'waiting';
+    partner.unsentUpdateCount = 6;
+    await heartbeats(1);
+    expect(transitions()).not.toContain('partner-down → waiting');
+    partner.state = 'ready';
+    await heartbeats(1);
+    expect(transitions()).toContain('partner-down → waiting');
+  });
+
   it('partner-down → load-balancing when the partner is ready with an unchanged unsent-update-count', async () => {
     // 1. The partner reports syncing with unsent-update-count 4, then stops answering.
     // 2. The heartbeat at 0.5 s succeeds and those at 1 s, 2 s, 3 s and 4 s fail. The one at 4 s is

@@ -57,7 +57,7 @@ function workBatch(packets: Uint8Array[]): WorkBatch {
     meta[row + W_LOCAL_ADDR] = SERVER;
     used += p.length;
   });
-  return { count: packets.length, data, meta, nowSec: NOW };
+  return { count: packets.length, data, meta, nowSec: NOW, isFailover: false };
 }
 
 function discover(last: number): Uint8Array {
