@@ -50,6 +50,8 @@ const RAW_REOPEN_INTERVAL_MS = 2_000;
 /** Offset of giaddr in a DHCP message (RFC 2131 §2). */
 const OFF_GIADDR = 24;
 const OPT_CLIENT_IDENTIFIER = 61;
+/** SERVER_COMMIT_FAILED is logged at most once per this interval. */
+const COMMIT_FAILURE_LOG_INTERVAL_MS = 5_000;
 /** Idle time after which the peer listener closes a connection (at least three heartbeat periods). */
 const PEER_IDLE_TIMEOUT_MS = 300_000;
 /** Message types Kea's HA query filter looks at: DISCOVER, REQUEST, DECLINE, RELEASE, INFORM. */
@@ -101,6 +103,8 @@ export class Server {
   /** False while dhcp-disable keeps the service off; received requests are dropped, as Kea does. */
   private isServiceEnabled = true;
   private stopped = false;
+  private lastCommitFailureLogMs = Number.NEGATIVE_INFINITY;
+  private commitFailuresSinceLog = 0;
 
   private constructor(
     readonly config: ServerConfig,
@@ -362,7 +366,14 @@ export class Server {
     }
     if (result.error) {
       this.stats.commitFailures++;
-      logMessage(this.log, 'SERVER_COMMIT_FAILED', { err: result.error.message, code: result.error.code });
+      // Every batch fails the same way while the database is full: one line per interval, with the count.
+      const now = Date.now();
+      this.commitFailuresSinceLog++;
+      if (now - this.lastCommitFailureLogMs >= COMMIT_FAILURE_LOG_INTERVAL_MS) {
+        logMessage(this.log, 'SERVER_COMMIT_FAILED', { err: result.error.message, code: result.error.code, count: this.commitFailuresSinceLog });
+        this.lastCommitFailureLogMs = now;
+        this.commitFailuresSinceLog = 0;
+      }
       return;
     }
     const ha = this.ha;

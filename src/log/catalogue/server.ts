@@ -33,7 +33,7 @@ export const SERVER_MESSAGES: readonly MessageEntry[] = [
   },
   {
     id: 'SERVER_COMMIT_FAILED', level: 'error', message: 'lease batch not committed, replies dropped',
-    help: 'A batch of lease changes could not be written to the lease database, so none of its replies were sent and the clients will retry. `err` gives the cause; a full database needs a larger nestor.lmdb-map-size or more disk space.',
+    help: 'Batches of lease changes could not be written to the lease database, so none of their replies were sent and the clients will retry. `count` batches failed since the previous line (logged at most every 5 s). `err` gives the cause; a full database needs a larger nestor.lmdb-map-size or more disk space.',
   },
   {
     id: 'SERVER_LEASES_RECLAIMED', level: 'info', message: 'expired leases reclaimed',
