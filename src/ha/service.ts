@@ -104,6 +104,8 @@ export class HaService {
   private replayRun: 'idle' | 'running' | 'done' | 'failed' = 'idle';
   private readonly backlog: LeaseChange[] = [];
   private backlogOverflowed = false;
+  /** Queries whose changes are in the backlog. */
+  private backlogQueries = 0;
   private unsentUpdateCount = 0;
   private rejectedClients = new Map<string, number>();
   private rejectedLimitReached = false;
@@ -211,7 +213,7 @@ export class HaService {
       if (this.shouldSendToPartner()) {
         waits.push(this.sendChanges(partner, changes, owners, failed, true));
       } else if (this.currentState === 'communication-recovery') {
-        this.queueBacklog(changes);
+        this.queueBacklog(changes, owners);
       } else {
         this.unsentUpdateCount += countQueries(owners);
       }
@@ -231,15 +233,26 @@ export class HaService {
     return s === 'load-balancing' || s === 'hot-standby' || s === 'partner-in-maintenance';
   }
 
-  private queueBacklog(changes: readonly LeaseChange[]): void {
-    if (this.backlogOverflowed) return;
+  /**
+   * Queues changes for the partner in communication-recovery. Changes that will never be sent (the
+   * backlog overflowed) count as unsent, so the partner's heartbeat shows it missed leases.
+   */
+  private queueBacklog(changes: readonly LeaseChange[], owners: readonly number[]): void {
+    const queries = countQueries(owners);
+    if (this.backlogOverflowed) {
+      this.unsentUpdateCount += queries;
+      return;
+    }
     if (this.backlog.length + changes.length > this.config.delayedUpdatesLimit) {
       this.backlogOverflowed = true;
+      this.unsentUpdateCount += this.backlogQueries + queries;
       this.backlog.length = 0;
+      this.backlogQueries = 0;
       logMessage(this.log, 'HA_BACKLOG_OVERFLOW', { count: this.config.delayedUpdatesLimit });
       return;
     }
     this.backlog.push(...changes);
+    this.backlogQueries += queries;
     this.counters.updatesQueued += changes.length;
   }
 
@@ -430,6 +443,11 @@ export class HaService {
     this.previousState = from;
     this.currentState = state;
     if (state !== 'communication-recovery') {
+      // A backlog left behind unsent (for example on the way to partner-down) counts as unsent
+      // updates, so the partner's next look at unsent-update-count tells it to resynchronise.
+      // Kea 2.2 drops such a backlog without counting it.
+      if (this.backlog.length > 0) this.unsentUpdateCount += this.backlogQueries;
+      this.backlogQueries = 0;
       this.backlog.length = 0;
       this.backlogOverflowed = false;
       this.replayRun = 'idle';
@@ -626,6 +644,8 @@ export class HaService {
     const partner = this.config.partner!;
     const link = this.links.get(partner.name)!;
     const entries = this.backlog.splice(0);
+    const queries = this.backlogQueries;
+    this.backlogQueries = 0;
     const isBulk = this.bulkPeers.has(partner.name);
     let isOk = true;
     // In commit order, one request at a time: a nestor partner gets the backlog in bulk requests,
@@ -646,6 +666,7 @@ export class HaService {
         isOk = false;
       }
     }
+    if (!isOk) this.unsentUpdateCount += queries;
     if (this.currentState !== 'communication-recovery') return;
     this.replayRun = isOk ? 'done' : 'failed';
     if (isOk) logMessage(this.log, 'HA_BACKLOG_REPLAYED', { peer: partner.name, count: entries.length });

@@ -7,7 +7,7 @@
 // bench/drills/run.mjs runs the same drills longer through environment variables:
 // NESTOR_DRILL_ROUNDS (SIGKILL rounds, default 2), NESTOR_DRILL_CUT_LIMITS (max-unacked-clients
 // values of the cut drill, default "100"), NESTOR_DRILL_CLIENTS (clients per round, default 40)
-// NESTOR_DRILL_LINK_CUT=1 (adds a cut of the peer link alone, with max-unacked-clients 0) and
+// NESTOR_DRILL_LINK_CUT=0 (leaves out the cut of the peer link alone, with max-unacked-clients 0) and
 // NESTOR_DRILL_REPORT (a file that receives the counts and timings as JSON).
 
 import { writeFileSync } from 'node:fs';
@@ -35,7 +35,7 @@ const NAMES: readonly ServerName[] = ['srv1', 'srv2'];
 const ROUNDS = Number(process.env.NESTOR_DRILL_ROUNDS ?? '2');
 const CUT_LIMITS = (process.env.NESTOR_DRILL_CUT_LIMITS ?? '100').split(',').map(Number);
 const CLIENTS_PER_ROUND = Number(process.env.NESTOR_DRILL_CLIENTS ?? '40');
-const LINK_CUT = process.env.NESTOR_DRILL_LINK_CUT === '1';
+const LINK_CUT = process.env.NESTOR_DRILL_LINK_CUT !== '0';
 /** One worker thread, so lease batches go through the worker path and the bulk updates. */
 const WORKERS = 1;
 /** States in which a server serves clients (Kea's list of states with the DHCP service on). */

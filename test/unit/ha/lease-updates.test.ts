@@ -45,6 +45,24 @@ const EXAMPLE = lease(100, {
   clientId: Uint8Array.of(0x01, 0x00, 0x0c, 0x01, 0x02, 0x03, 0x04),
 });
 
+describe('HA lease updates: a backlog that is never sent', () => {
+  it('communication-recovery → partner-down counts the dropped backlog as unsent updates', async () => {
+    // 1. The partner stops answering: communication-recovery queues two queries' changes.
+    // 2. max-response-delay passes and the unacked rule (max-unacked-clients 0) moves to partner-down.
+    // 3. The backlog is dropped unsent, and unsent-update-count shows the two queries, so a partner
+    //    that comes back knows it missed leases (Kea 2.2 drops them without counting).
+    const harness = await reachLoadBalancing({ parameters: { 'max-unacked-clients': 0 } });
+    harness.partner.isDown = true;
+    await heartbeats(1);
+    expect(harness.service.state).toBe('communication-recovery');
+    await harness.service.replicate([{ kind: 'update', lease: lease(90) }, { kind: 'update', lease: lease(91) }], [0, 1]);
+    expect(await unsentUpdateCount(harness)).toBe(0);
+    await heartbeats(4);
+    expect(harness.service.state).toBe('partner-down');
+    expect(await unsentUpdateCount(harness)).toBe(2);
+  });
+});
+
 describe('HA lease updates: to the active partner', () => {
   it('load-balancing sends Kea commands and holds replies until answered', async () => {
     // 1. In load-balancing a batch contains an update (query 0) and a delete (query 1).
