@@ -16,6 +16,7 @@ import type { NetworkState } from '../control/network-state.js';
 import { CommunicationState } from './communication.js';
 import type { AnalyzedQuery, HeartbeatReport } from './communication.js';
 import { BULK_UPDATE_COMMAND, MAX_BULK_CHANGES, bulkArguments, readBulkResults } from './bulk.js';
+import type { BulkResult } from './bulk.js';
 import { leaseChangeCommand, mergeLeasePage } from './lease-sync.js';
 import { servedScopes, scopeOfBucket } from './query-filter.js';
 import type { HaConfig, HaPeerConfig, HaState } from './types.js';
@@ -58,6 +59,8 @@ const SKEW_CHECKED: ReadonlySet<HaState> = new Set<HaState>([
 
 /** Longest chain of transitions in one model run; the table has no cycle that long. */
 const MAX_TRANSITIONS_PER_RUN = 8;
+/** lease4-bulk-update requests in flight per peer; later changes wait and go together in the next one. */
+const BULK_WINDOW = 2;
 /** Page size of a sync from a nestor peer, which answers large pages quickly; Kea peers get sync-page-limit. */
 const NESTOR_SYNC_PAGE_LIMIT = 20_000;
 /** Heartbeat period while a pair starts up and the partner answers. */
@@ -111,6 +114,8 @@ export class HaService {
   private rejectedLimitReached = false;
   private lastSkewWarnMs = Number.NEGATIVE_INFINITY;
   private wasReachable = true;
+  /** Bulk requests in flight and waiting, per peer. */
+  private readonly bulkLanes = new Map<string, BulkLane>();
   /** Peers known to serve lease4-bulk-update (nestor peers), learned from list-commands. */
   private readonly bulkPeers = new Set<string>();
   /** Peers whose commands were asked for, or are being asked for, since they last became reachable. */
@@ -289,25 +294,70 @@ export class HaService {
 
   /** Sends changes[0..] (indexes from offset in the batch) as one lease4-bulk-update request. */
   private async sendBulk(tally: UpdateTally, changes: readonly LeaseChange[], offset: number): Promise<void> {
-    let reply: PeerAnswer;
-    try {
-      reply = await this.links.get(tally.peer.name)!.send(BULK_UPDATE_COMMAND, bulkArguments(changes), REQUEST_TIMEOUT_MS);
-    } catch (err) {
-      changes.forEach((change, i) => this.recordOutcome(tally, change, offset + i, undefined, (err as Error).message, BULK_UPDATE_COMMAND));
-      return;
-    }
-    if (reply.result === 2) {
+    const outcome = await this.queueBulk(tally.peer, changes);
+    if (outcome.kind === 'unsupported') {
       // The peer no longer knows the command (a Kea server took its place): Kea's commands from now on.
       this.bulkPeers.delete(tally.peer.name);
       await Promise.all(changes.map((change, i) => this.sendOne(tally, change, offset + i)));
       return;
     }
-    const results = readBulkResults(reply, changes.length);
     changes.forEach((change, i) => {
-      if (typeof results === 'string') this.recordOutcome(tally, change, offset + i, RESULT_ERROR_CODE, results, BULK_UPDATE_COMMAND);
-      // A change the partner rejected is a conflict (its configuration differs), not a partner failure.
-      else this.recordOutcome(tally, change, offset + i, results[i]!.result === RESULT_ERROR_CODE ? 4 : results[i]!.result, results[i]!.text, BULK_UPDATE_COMMAND);
+      if (outcome.kind === 'results') {
+        // A change the partner rejected is a conflict (its configuration differs), not a partner failure.
+        const { result, text } = outcome.results[i]!;
+        this.recordOutcome(tally, change, offset + i, result === RESULT_ERROR_CODE ? 4 : result, text, BULK_UPDATE_COMMAND);
+      } else {
+        this.recordOutcome(tally, change, offset + i, outcome.kind === 'transport' ? undefined : RESULT_ERROR_CODE, outcome.error, BULK_UPDATE_COMMAND);
+      }
     });
+  }
+
+  /**
+   * Queues changes for one lease4-bulk-update to the peer. At most BULK_WINDOW requests are in
+   * flight per peer; what arrives meanwhile waits and leaves together in the next request, so
+   * under load requests grow instead of multiplying, while a lone change leaves at once.
+   */
+  private queueBulk(peer: HaPeerConfig, changes: readonly LeaseChange[]): Promise<BulkOutcome> {
+    let lane = this.bulkLanes.get(peer.name);
+    if (lane === undefined) {
+      lane = { waiting: [], inFlight: 0 };
+      this.bulkLanes.set(peer.name, lane);
+    }
+    const queued = lane;
+    return new Promise((resolve) => {
+      queued.waiting.push({ changes, resolve });
+      this.flushBulk(peer, queued);
+    });
+  }
+
+  private flushBulk(peer: HaPeerConfig, lane: BulkLane): void {
+    while (lane.inFlight < BULK_WINDOW && lane.waiting.length > 0) {
+      const parts: QueuedBulk[] = [];
+      let total = 0;
+      while (lane.waiting.length > 0 && (parts.length === 0 || total + lane.waiting[0]!.changes.length <= MAX_BULK_CHANGES)) {
+        const part = lane.waiting.shift()!;
+        parts.push(part);
+        total += part.changes.length;
+      }
+      lane.inFlight++;
+      const changes = parts.flatMap((part) => part.changes);
+      void this.links.get(peer.name)!.send(BULK_UPDATE_COMMAND, bulkArguments(changes), REQUEST_TIMEOUT_MS).then(
+        (reply) => {
+          if (reply.result === 2) return parts.forEach((part) => part.resolve({ kind: 'unsupported' }));
+          const results = readBulkResults(reply, changes.length);
+          if (typeof results === 'string') return parts.forEach((part) => part.resolve({ kind: 'invalid', error: results }));
+          let at = 0;
+          for (const part of parts) {
+            part.resolve({ kind: 'results', results: results.slice(at, at + part.changes.length) });
+            at += part.changes.length;
+          }
+        },
+        (err: unknown) => parts.forEach((part) => part.resolve({ kind: 'transport', error: (err as Error).message })),
+      ).finally(() => {
+        lane.inFlight--;
+        this.flushBulk(peer, lane);
+      });
+    }
   }
 
   /** Counts one change's outcome: result undefined is a transport failure. */
@@ -940,6 +990,21 @@ export class HaService {
   summary(): Record<string, unknown> {
     return { haState: this.currentState, ...this.counters, backlog: this.backlog.length, unsentUpdateCount: this.unsentUpdateCount, paused: this.paused, previousState: this.previousState };
   }
+}
+
+type BulkOutcome =
+  | { kind: 'results'; results: readonly BulkResult[] }
+  | { kind: 'unsupported' }
+  | { kind: 'transport' | 'invalid'; error: string };
+
+interface QueuedBulk {
+  changes: readonly LeaseChange[];
+  resolve: (outcome: BulkOutcome) => void;
+}
+
+interface BulkLane {
+  waiting: QueuedBulk[];
+  inFlight: number;
 }
 
 interface UpdateTally {

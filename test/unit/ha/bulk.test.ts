@@ -102,6 +102,21 @@ describe('HA lease updates: to a nestor partner', () => {
     expect(partner.leases.size).toBe(2);
   });
 
+  it('load-balancing sends batches that arrive while two requests are in flight together in the next one', async () => {
+    // 1. The partner takes 100 ms per request; five batches of one change arrive at once.
+    // 2. Two requests leave at once (the window); the other three batches wait and leave as one request.
+    // 3. Every batch resolves with its own result.
+    const { service, partner } = await reachLoadBalancingWithNestor();
+    partner.delay('lease4-bulk-update', 100);
+    const outcomes = Promise.all([100, 101, 102, 103, 104].map((host) => service.replicate([{ kind: 'update', lease: lease(host) }], [0])));
+    await vi.advanceTimersByTimeAsync(250);
+    const results = await outcomes;
+    expect(results.every((o) => o.failedReplies.size === 0)).toBe(true);
+    const sizes = partner.sent('lease4-bulk-update').map((r) => (r.args as { leases: unknown[] }).leases.length);
+    expect(sizes).toEqual([1, 1, 3]);
+    expect(partner.leases.size).toBe(5);
+  });
+
   it('load-balancing stays when the partner rejects one change: only its reply drops', async () => {
     // 1. The partner rejects the change of 198.18.0.41 (result 1 inside the bulk answer).
     // 2. Only reply 1 is dropped; a rejection is a conflict, so the partner is not marked unavailable.
