@@ -693,34 +693,48 @@ export class HaService {
     this.replayRun = 'running';
     const partner = this.config.partner!;
     const link = this.links.get(partner.name)!;
-    const entries = this.backlog.splice(0);
-    const queries = this.backlogQueries;
-    this.backlogQueries = 0;
     const isBulk = this.bulkPeers.has(partner.name);
     let isOk = true;
-    // In commit order, one request at a time: a nestor partner gets the backlog in bulk requests,
-    // a Kea partner one command per change, as Kea replays its queue.
+    let sent = 0;
+    // Changes committed while the replay runs join the backlog; they go in the next round, and the
+    // server returns to load-balancing only once the backlog is empty, so none is left behind.
+    while (isOk && this.backlog.length > 0 && this.currentState === 'communication-recovery') {
+      const entries = this.backlog.splice(0);
+      const queries = this.backlogQueries;
+      this.backlogQueries = 0;
+      isOk = await this.sendBacklog(link, entries, isBulk);
+      if (isOk) sent += entries.length;
+      else this.unsentUpdateCount += queries;
+    }
+    if (this.currentState !== 'communication-recovery') return;
+    this.replayRun = isOk ? 'done' : 'failed';
+    if (isOk) logMessage(this.log, 'HA_BACKLOG_REPLAYED', { peer: partner.name, count: sent });
+    this.runModel();
+  }
+
+  /**
+   * Sends backlog entries in commit order, one request at a time: a nestor partner gets them in
+   * bulk requests, a Kea partner one command per change, as Kea replays its queue. Resolves true
+   * when the partner stored every one.
+   */
+  private async sendBacklog(link: PeerLink, entries: readonly LeaseChange[], isBulk: boolean): Promise<boolean> {
     const step = isBulk ? MAX_BULK_CHANGES : 1;
-    for (let start = 0; start < entries.length && isOk; start += step) {
+    for (let start = 0; start < entries.length; start += step) {
       const chunk = entries.slice(start, start + step);
       try {
         if (isBulk) {
           const results = readBulkResults(await link.send(BULK_UPDATE_COMMAND, bulkArguments(chunk), REQUEST_TIMEOUT_MS), chunk.length);
-          isOk = typeof results !== 'string' && results.every((r) => r.result === 0 || r.result === 3);
+          if (typeof results === 'string' || !results.every((r) => r.result === 0 || r.result === 3)) return false;
         } else {
           const { command, args } = leaseChangeCommand(chunk[0]!);
           const reply = await link.send(command, args, REQUEST_TIMEOUT_MS);
-          isOk = reply.result === 0 || reply.result === 3;
+          if (reply.result !== 0 && reply.result !== 3) return false;
         }
       } catch {
-        isOk = false;
+        return false;
       }
     }
-    if (!isOk) this.unsentUpdateCount += queries;
-    if (this.currentState !== 'communication-recovery') return;
-    this.replayRun = isOk ? 'done' : 'failed';
-    if (isOk) logMessage(this.log, 'HA_BACKLOG_REPLAYED', { peer: partner.name, count: entries.length });
-    this.runModel();
+    return true;
   }
 
   private onPartnerDown(partner: HaState | undefined): HaState | undefined {

@@ -170,6 +170,26 @@ describe('HA lease updates: to a nestor partner', () => {
     expect((bulk[0]!.args as { leases: Record<string, unknown>[] }).leases.map((l) => l['ip-address'])).toEqual([ip(80), ip(81), ip(82)]);
   });
 
+  it('communication-recovery → load-balancing only after changes made during the replay are sent too', async () => {
+    // 1. Two changes wait in the backlog; the partner returns and takes 200 ms per request.
+    // 2. While the first replay request is out, a third change is committed: it joins the backlog.
+    // 3. The server returns to load-balancing only after a second request carried the third change.
+    const { service, partner } = await reachLoadBalancingWithNestor();
+    partner.isDown = true;
+    await heartbeats(1);
+    await service.replicate([{ kind: 'update', lease: lease(110) }, { kind: 'update', lease: lease(111) }], [0, 1]);
+    partner.isDown = false;
+    partner.delay('lease4-bulk-update', 200);
+    await heartbeats(1);
+    expect(service.state).toBe('communication-recovery');
+    await service.replicate([{ kind: 'update', lease: lease(112) }], [0]);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(service.state).toBe('load-balancing');
+    const sent = partner.sent('lease4-bulk-update').map((r) => (r.args as { leases: Record<string, unknown>[] }).leases.map((l) => l['ip-address']));
+    expect(sent).toEqual([[ip(110), ip(111)], [ip(112)]]);
+    expect(partner.leases.size).toBe(3);
+  });
+
   it('load-balancing → terminated after max-rejected-lease-updates rejected clients', async () => {
     // 1. max-rejected-lease-updates is 2; the partner rejects every change (its subnets differ).
     // 2. After two distinct clients are rejected, HA goes to terminated, as Kea 2.4 does.
