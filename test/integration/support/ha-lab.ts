@@ -23,6 +23,8 @@ import { DHCPACK, parseDhcpFrame, readPcap } from './frames.js';
 import { NESTOR_BIN } from './nestor.js';
 
 const execFileAsync = promisify(execFile);
+/** The repository the tests run from: nestor's code must stay visible inside private mounts. */
+const REPO_DIR = dirname(dirname(NESTOR_BIN));
 
 export const KEA_DHCP4 = '/usr/sbin/kea-dhcp4';
 export const KEA_HOOKS_DIR = '/usr/lib/x86_64-linux-gnu/kea/hooks';
@@ -479,20 +481,24 @@ function mountCommands(mount: PrivateMount, earlier: readonly PrivateMount[], la
     commands.push(makeFile ? `mkdir -p ${quote(dirname(target))} && touch ${quote(target)}` : `mkdir -p ${quote(target)}`);
   }
 
+  // The lab folder and the repository (a CI clone may live in /tmp) must stay visible under any mount.
+  const kept = [labDir, REPO_DIR].filter((dir) => isUnder(dir, target));
   if (mount.type === 'tmpfs') {
-    if (isUnder(labDir, target)) throw new Error(`runWithPrivateMounts: a tmpfs on '${target}' would hide the lab folder '${labDir}'`);
+    if (kept.length > 0) throw new Error(`runWithPrivateMounts: a tmpfs on '${target}' would hide '${kept[0]}'`);
     commands.push(`mount -t tmpfs -o mode=0755 tmpfs ${quote(target)}`);
     for (const dir of mount.dirs ?? []) commands.push(`mkdir -p ${quote(join(target, dir))}`);
     return commands;
   }
 
-  if (isUnder(labDir, target)) {
-    // The source (inside the lab folder) replaces a folder that contains the lab folder, so the lab
-    // folder is bound into the source at its relative path first and carried along by --rbind.
+  if (kept.length > 0) {
+    // The source (inside the lab folder) replaces a folder that contains the lab folder or the
+    // repository, so each is bound into the source at its relative path first and carried along by --rbind.
     if (!isUnder(mount.source, labDir)) throw new Error(`runWithPrivateMounts: the source for '${target}' must lie in the lab folder`);
-    const inner = join(mount.source, relative(target, labDir));
-    mkdirSync(inner, { recursive: true });
-    commands.push(`mount --bind ${quote(labDir)} ${quote(inner)}`);
+    for (const dir of kept) {
+      const inner = join(mount.source, relative(target, dir));
+      mkdirSync(inner, { recursive: true });
+      commands.push(`mount --bind ${quote(dir)} ${quote(inner)}`);
+    }
     commands.push(`mount --rbind ${quote(mount.source)} ${quote(target)}`);
     return commands;
   }
