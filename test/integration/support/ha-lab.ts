@@ -482,19 +482,19 @@ function mountCommands(mount: PrivateMount, earlier: readonly PrivateMount[], la
   }
 
   // The lab folder and the repository (a CI clone may live in /tmp) must stay visible under any mount.
-  const kept = [labDir, REPO_DIR].filter((dir) => isUnder(dir, target));
+  const mustStayVisible = [labDir, REPO_DIR].filter((dir) => isUnder(dir, target));
   if (mount.type === 'tmpfs') {
-    if (kept.length > 0) throw new Error(`runWithPrivateMounts: a tmpfs on '${target}' would hide '${kept[0]}'`);
+    if (mustStayVisible.length > 0) throw new Error(`runWithPrivateMounts: a tmpfs on '${target}' would hide '${mustStayVisible[0]}'`);
     commands.push(`mount -t tmpfs -o mode=0755 tmpfs ${quote(target)}`);
     for (const dir of mount.dirs ?? []) commands.push(`mkdir -p ${quote(join(target, dir))}`);
     return commands;
   }
 
-  if (kept.length > 0) {
+  if (mustStayVisible.length > 0) {
     // The source (inside the lab folder) replaces a folder that contains the lab folder or the
     // repository, so each is bound into the source at its relative path first and carried along by --rbind.
     if (!isUnder(mount.source, labDir)) throw new Error(`runWithPrivateMounts: the source for '${target}' must lie in the lab folder`);
-    for (const dir of kept) {
+    for (const dir of mustStayVisible) {
       const inner = join(mount.source, relative(target, dir));
       mkdirSync(inner, { recursive: true });
       commands.push(`mount --bind ${quote(dir)} ${quote(inner)}`);
