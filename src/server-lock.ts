@@ -4,6 +4,7 @@
 // to prevent. A file left behind by a killed server is taken over once its pid is gone.
 
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 import { nestorError } from './errors.js';
 
@@ -18,7 +19,13 @@ export class ServerLock {
         writeFileSync(path, `${process.pid}\n`, { flag: 'wx' });
         return new ServerLock(path);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'EACCES' || code === 'EROFS') {
+          // The database's folder is missing or not writable: say so before LMDB would.
+          throw nestorError('LEASES_OPEN', `lease-database.name '${dbPath}': cannot create '${path}' (${code}); ` +
+            `the folder '${dirname(dbPath)}' must exist and be writable by this server`);
+        }
+        if (code !== 'EEXIST') throw err;
       }
       const holder = readPid(path);
       if (holder !== undefined && holder !== process.pid && isLiveNestor(holder)) {

@@ -240,7 +240,12 @@ export class Server {
       };
     }
     this.peerListener = new ControlHttpServer(options);
-    await this.peerListener.start();
+    try {
+      await this.peerListener.start();
+    } catch (err) {
+      throw nestorError('CONTROL_HTTP', `high-availability: this server '${haConfig.thisServerName}' must listen for its peers at its own peer URL ` +
+        `'${self.url}', but ${(err as Error).message.replace(/ \[NESTOR_ERR_\w+\]$/, '')}; check that ${self.host} is an address of this host and the port is free`);
+    }
   }
 
   private begin(): void {

@@ -428,6 +428,14 @@ export class HaService {
    * heartbeat-delays as Kea's does, even when the partner starts later. Failure detection keeps
    * its timers, because it counts from the last successful heartbeat.
    */
+  /** Replaces a pending heartbeat with one sent at once. */
+  private heartbeatNow(): void {
+    if (this.heartbeatTimer === undefined) return;
+    clearTimeout(this.heartbeatTimer);
+    this.heartbeatTimer = undefined;
+    this.scheduleHeartbeat(0);
+  }
+
   private heartbeatDelay(): number {
     const isStarting = this.currentState === 'waiting' || this.currentState === 'syncing' || this.currentState === 'ready';
     return isStarting ? Math.min(this.config.heartbeatDelayMs, STARTUP_HEARTBEAT_MS) : this.config.heartbeatDelayMs;
@@ -523,6 +531,9 @@ export class HaService {
       clearTimeout(this.heartbeatTimer);
       this.heartbeatTimer = undefined;
     }
+    // Entering a start-up state (after maintenance or ha-reset, for example) shortens a pending
+    // heartbeat-delay wait to the start-up period.
+    if (from !== state && (state === 'waiting' || state === 'syncing' || state === 'ready')) this.heartbeatNow();
   }
 
   private applyScopes(scopes: readonly string[]): void {
@@ -869,6 +880,9 @@ export class HaService {
   notifySyncComplete(): void {
     if (this.currentState === 'partner-down') {
       this.syncCompleteNotified = true;
+      // The next heartbeat decides whether to serve again; send it now instead of waiting up to
+      // heartbeat-delay with the service off (Kea waits).
+      this.heartbeatNow();
       return;
     }
     this.options.networkState.enable('ha');

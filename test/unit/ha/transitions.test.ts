@@ -106,6 +106,19 @@ describe('HA state machine: transition table rows', () => {
     expect(service.state).toBe('partner-down');
   });
 
+  it('partner-down → load-balancing right after ha-sync-complete-notify, not a heartbeat-delay later', async () => {
+    // 1. The server is in partner-down; the partner restarted, synced from it and is ready.
+    // 2. The partner's ha-sync-complete-notify makes the server heartbeat at once, so it serves
+    //    again without waiting up to heartbeat-delay with DHCP off (Kea waits).
+    const { service, partner, networkState } = await reach('partner-down');
+    networkState.disable('ha');
+    partner.state = 'ready';
+    service.notifySyncComplete();
+    await vi.advanceTimersByTimeAsync(10);
+    expect(service.state).toBe('load-balancing');
+    expect(networkState.isEnabled()).toBe(true);
+  });
+
   it('syncing → partner-down when the partner vanishes during the sync', async () => {
     // 1. The partner reports waiting, so the primary syncs, but every page request fails.
     // 2. The partner then stops answering heartbeats; after max-response-delay: partner-down.
