@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { main } from '../../../src/cli/main.js';
 
@@ -55,6 +55,7 @@ describe('cli: help and usage errors', () => {
 
 describe('cli: config check', () => {
   const dir = mkdtempSync(join(tmpdir(), 'nestor-cli-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('exits 0 and prints a summary for a valid file', async () => {
     const path = join(dir, 'ok.json');
