@@ -1,6 +1,6 @@
-// The HA service of one server: Kea 2.2's state machine (spec §5), heartbeats and failure
+// The HA service of one server. It runs Kea 2.2's state machine (spec §5), heartbeats and failure
 // detection (§6), lease updates to the partner and the backups (§8.2, §10), lease synchronisation
-// (§7) and the HA commands a partner or an operator sends (§8). It decides which scopes this server
+// (§7), and the HA commands a partner or an operator sends (§8). It decides which scopes this server
 // serves and whether its DHCP service runs; the server applies both to every received query.
 //
 // The model runs after every heartbeat, after each batch of lease updates and on HA commands, as
@@ -21,14 +21,14 @@ import { leaseChangeCommand, mergeLeasePage } from './lease-sync.js';
 import { servedScopes, scopeOfBucket } from './query-filter.js';
 import type { HaConfig, HaPeerConfig, HaState } from './types.js';
 
-/** Element 0 of a partner's answer. */
+/** Element 0 of a partner's response. */
 export interface PeerAnswer {
   result: number;
   text?: string;
   arguments?: unknown;
 }
 
-/** How the service talks to one peer; PeerClient in production, a fake in scenario tests. */
+/** The connection to one peer: PeerClient in production, a fake in scenario tests. */
 export interface PeerLink {
   send(command: string, args: Record<string, unknown> | undefined, timeoutMs: number): Promise<PeerAnswer>;
   close(): void;
@@ -57,13 +57,13 @@ const SKEW_CHECKED: ReadonlySet<HaState> = new Set<HaState>([
   'waiting', 'syncing', 'ready', 'load-balancing', 'hot-standby', 'communication-recovery', 'partner-down', 'partner-in-maintenance',
 ]);
 
-/** Longest chain of transitions in one model run; the table has no cycle that long. */
+/** Maximum number of transitions in one model run. The table has no cycle that long. */
 const MAX_TRANSITIONS_PER_RUN = 8;
 /** lease4-bulk-update requests in flight per peer; later changes wait and go together in the next one. */
 const BULK_WINDOW = 2;
-/** Page size of a sync from a nestor peer, which answers large pages quickly; Kea peers get sync-page-limit. */
+/** Page size of a sync from a nestor peer, which serves large pages quickly. Kea peers get sync-page-limit. */
 const NESTOR_SYNC_PAGE_LIMIT = 20_000;
-/** Heartbeat period while a pair starts up and the partner answers. */
+/** Heartbeat period while a pair starts up. */
 const STARTUP_HEARTBEAT_MS = 500;
 /** Clock-skew warnings are logged at most this often. */
 const SKEW_WARN_INTERVAL_MS = 60_000;
@@ -79,7 +79,7 @@ export interface HaServiceOptions {
   nowMs?: () => number;
 }
 
-/** What happened to the lease updates of one batch: the reply indexes whose updates failed. */
+/** The outcome of one batch's lease updates: the reply indexes whose updates failed. */
 export interface UpdateOutcome {
   failedReplies: ReadonlySet<number>;
 }
@@ -92,7 +92,7 @@ export class HaService {
   /** State to return to when maintenance is cancelled. */
   private stateBeforeMaintenance: HaState | undefined;
   private scopes: readonly string[] = [];
-  /** servesBucketParity[0] and [1]: whether queries with an even or odd bucket are served. */
+  /** servesParity[0] and [1]: whether queries with an even or an odd bucket are served. */
   private readonly servesParity: [boolean, boolean] = [false, false];
   private readonly links = new Map<string, PeerLink>();
   private heartbeatTimer: NodeJS.Timeout | undefined;
@@ -169,7 +169,7 @@ export class HaService {
 
   // ---- query filter ------------------------------------------------------------------------
 
-  /** True when this server answers a query with this RFC 3074 bucket in its current state. */
+  /** Returns true when this server serves a query with this RFC 3074 bucket in its current state. */
   accepts(bucket: number): boolean {
     const scope = scopeOfBucket(bucket, this.config);
     if (scope === undefined) return false;
@@ -296,7 +296,7 @@ export class HaService {
   private async sendBulk(tally: UpdateTally, changes: readonly LeaseChange[], offset: number): Promise<void> {
     const outcome = await this.queueBulk(tally.peer, changes);
     if (outcome.kind === 'unsupported') {
-      // The peer no longer knows the command (a Kea server took its place): Kea's commands from now on.
+      // The peer no longer supports the command (a Kea server took its place), so Kea's commands are used from now on.
       this.bulkPeers.delete(tally.peer.name);
       await Promise.all(changes.map((change, i) => this.sendOne(tally, change, offset + i)));
       return;
@@ -314,8 +314,8 @@ export class HaService {
 
   /**
    * Queues changes for one lease4-bulk-update to the peer. At most BULK_WINDOW requests are in
-   * flight per peer; what arrives meanwhile waits and leaves together in the next request, so
-   * under load requests grow instead of multiplying, while a lone change leaves at once.
+   * flight per peer. What arrives meanwhile waits and leaves together in the next request, so under
+   * load requests grow instead of multiplying. A lone change leaves at once.
    */
   private queueBulk(peer: HaPeerConfig, changes: readonly LeaseChange[]): Promise<BulkOutcome> {
     let lane = this.bulkLanes.get(peer.name);
@@ -502,7 +502,7 @@ export class HaService {
     this.currentState = state;
     if (state !== 'communication-recovery') {
       // A backlog left behind unsent (for example on the way to partner-down) counts as unsent
-      // updates, so the partner's next look at unsent-update-count tells it to resynchronise.
+      // updates, so the partner's next read of unsent-update-count makes it resynchronise.
       // Kea 2.2 drops such a backlog without counting it.
       if (this.backlog.length > 0) this.unsentUpdateCount += this.backlogQueries;
       this.backlogQueries = 0;
@@ -568,7 +568,7 @@ export class HaService {
     }
   }
 
-  /** The partner reports a state that only a server in another mode can be in. */
+  /** Returns true when the partner reports a state that only a server in another mode can be in. */
   private partnerContradictsMode(partner: HaState | undefined): boolean {
     const mode = this.config.mode;
     if (partner === 'communication-recovery' || partner === 'load-balancing') return mode !== 'load-balancing';
@@ -707,8 +707,8 @@ export class HaService {
     const isBulk = this.bulkPeers.has(partner.name);
     let isOk = true;
     let sent = 0;
-    // Changes committed while the replay runs join the backlog; they go in the next round, and the
-    // server returns to load-balancing only once the backlog is empty, so none is left behind.
+    // Changes committed while the replay runs join the backlog and go in the next round. The server
+    // returns to load-balancing only once the backlog is empty, so none is left behind.
     while (isOk && this.backlog.length > 0 && this.currentState === 'communication-recovery') {
       const entries = this.backlog.splice(0);
       const queries = this.backlogQueries;
@@ -750,8 +750,8 @@ export class HaService {
 
   private onPartnerDown(partner: HaState | undefined): HaState | undefined {
     const next = this.partnerDownNext(partner);
-    // After the partner synced from us and said so, the service stays off until this heartbeat
-    // decides; when it keeps us in partner-down, serve again.
+    // After the partner synced from us and sent its notification, the service stays off until this
+    // heartbeat decides. When it keeps us in partner-down, serve again.
     if (next === undefined && this.syncCompleteNotified) {
       this.syncCompleteNotified = false;
       this.options.networkState.enable('ha');
@@ -866,7 +866,7 @@ export class HaService {
 
   // ---- what commands do --------------------------------------------------------------------
 
-  /** The arguments of this server's ha-heartbeat answer. */
+  /** Returns the arguments of this server's ha-heartbeat response. */
   heartbeatArguments(): Record<string, unknown> {
     return {
       state: this.currentState,
@@ -876,7 +876,7 @@ export class HaService {
     };
   }
 
-  /** The partner finished syncing from us: serve again, except in partner-down, where the next heartbeat decides. */
+  /** Serves again after the partner synced from us, except in partner-down, where the next heartbeat decides. */
   notifySyncComplete(): void {
     if (this.currentState === 'partner-down') {
       this.syncCompleteNotified = true;
@@ -987,7 +987,7 @@ export class HaService {
     return this.config.peers.filter((p) => p.name !== this.config.thisServerName).map((p) => `'${p.name}'`);
   }
 
-  /** The `high-availability` part of status-get, in Kea 2.2's shape plus a few fields of later versions. */
+  /** Returns the `high-availability` part of status-get, in Kea 2.2's shape plus a few fields of later versions. */
   statusReport(): Record<string, unknown> {
     const now = this.nowMs();
     const servers: Record<string, unknown> = {
