@@ -61,10 +61,13 @@ describe.skipIf(skip).each([0, 1, 2])('relay path: perfdhcp with 2,000 clients, 
     }
     const stats = parseStatistics(report);
     expect(stats['DISCOVER-OFFER'], report).toBeDefined();
-    expect(stats['DISCOVER-OFFER'].sent, report).toBe(2000);
+    // perfdhcp's multi-threaded sender may overshoot -n by a few exchanges (2003 seen in CI); those
+    // reuse the 2,000 simulated clients, so every one must still be answered.
+    expect(stats['DISCOVER-OFFER'].sent, report).toBeGreaterThanOrEqual(2000);
+    expect(stats['DISCOVER-OFFER'].sent, report).toBeLessThanOrEqual(2010);
     expect(stats['DISCOVER-OFFER'].drops, report).toBe(0);
-    expect(stats['REQUEST-ACK'].sent, report).toBe(2000);
-    expect(stats['REQUEST-ACK'].received, report).toBe(2000);
+    expect(stats['REQUEST-ACK'].sent, report).toBe(stats['DISCOVER-OFFER'].sent);
+    expect(stats['REQUEST-ACK'].received, report).toBe(stats['REQUEST-ACK'].sent);
     expect(stats['REQUEST-ACK'].drops, report).toBe(0);
   });
 
