@@ -9,6 +9,7 @@
 
 import type { Logger } from 'pino';
 
+import { ipToString } from '../codec/addr.js';
 import type { LeaseChange } from '../engine/types.js';
 import type { LeaseStore } from '../leases/types.js';
 import { logMessage } from '../log/logger.js';
@@ -370,7 +371,7 @@ export class HaService {
     }
     this.counters.updatesFailed++;
     tally.failures++;
-    tally.firstError ??= `${command} ${formatAddress(change)}: ${result === undefined ? '' : `result ${result}: `}${text ?? ''}`;
+    tally.firstError ??= `${command} ${ipToString(change.lease.address)}: ${result === undefined ? '' : `result ${result}: `}${text ?? ''}`;
     const owner = tally.owners[index];
     if (tally.isAcked && owner !== undefined && owner >= 0) tally.failed.add(owner);
     if (!isPartner) return;
@@ -622,7 +623,26 @@ export class HaService {
     return undefined;
   }
 
+  /**
+   * Returns the reaction that ready, the normal states and communication-recovery share: follow
+   * the partner into maintenance or terminated. Undefined for every other partner state.
+   */
+  private followMaintenanceOrTermination(partner: HaState | undefined): HaState | undefined {
+    switch (partner) {
+      case 'in-maintenance':
+        return 'partner-in-maintenance';
+      case 'partner-in-maintenance':
+        return 'in-maintenance';
+      case 'terminated':
+        return 'terminated';
+      default:
+        return undefined;
+    }
+  }
+
   private onReady(partner: HaState | undefined): HaState | undefined {
+    const shared = this.followMaintenanceOrTermination(partner);
+    if (shared !== undefined) return shared;
     switch (partner) {
       case 'load-balancing':
       case 'hot-standby':
@@ -630,12 +650,6 @@ export class HaService {
         return this.normalState();
       case 'ready':
         return this.isPrimary() ? this.normalState() : undefined;
-      case 'in-maintenance':
-        return 'partner-in-maintenance';
-      case 'partner-in-maintenance':
-        return 'in-maintenance';
-      case 'terminated':
-        return 'terminated';
       case 'unavailable':
         return this.shouldPartnerDown() ? 'partner-down' : undefined;
       default:
@@ -644,15 +658,11 @@ export class HaService {
   }
 
   private onNormal(partner: HaState | undefined): HaState | undefined {
+    const shared = this.followMaintenanceOrTermination(partner);
+    if (shared !== undefined) return shared;
     switch (partner) {
-      case 'in-maintenance':
-        return 'partner-in-maintenance';
-      case 'partner-in-maintenance':
-        return 'in-maintenance';
       case 'partner-down':
         return 'waiting';
-      case 'terminated':
-        return 'terminated';
       case 'unavailable':
         if (this.shouldPartnerDown()) return 'partner-down';
         if (this.config.mode === 'load-balancing' && this.config.delayedUpdatesLimit > 0) return 'communication-recovery';
@@ -663,15 +673,11 @@ export class HaService {
   }
 
   private onCommunicationRecovery(partner: HaState | undefined): HaState | undefined {
+    const shared = this.followMaintenanceOrTermination(partner);
+    if (shared !== undefined) return shared;
     switch (partner) {
-      case 'in-maintenance':
-        return 'partner-in-maintenance';
-      case 'partner-in-maintenance':
-        return 'in-maintenance';
       case 'partner-down':
         return 'waiting';
-      case 'terminated':
-        return 'terminated';
       case 'unavailable':
       case undefined:
         return this.shouldPartnerDown() ? 'partner-down' : undefined;
@@ -1045,11 +1051,6 @@ interface UpdateTally {
 }
 
 const RESULT_ERROR_CODE = 1;
-
-function formatAddress(change: LeaseChange): string {
-  const a = change.lease.address;
-  return `${a >>> 24}.${(a >>> 16) & 0xff}.${(a >>> 8) & 0xff}.${a & 0xff}`;
-}
 
 /** Number of distinct queries among the owners of a batch's changes; a change without a reply is its own query. */
 function countQueries(owners: readonly number[]): number {

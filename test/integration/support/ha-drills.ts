@@ -9,6 +9,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { openLeaseStore } from '../../../src/leases/lmdb-store.js';
 import type { Lease4 } from '../../../src/leases/types.js';
 import { DHCPACK, parseDhcpFrame } from './frames.js';
+import { RAW_DHCP_CLIENT_PY } from './ha-lab.js';
 import type { HaLab, ServerProcess } from './ha-lab.js';
 import type { LeaseListing } from './ha-nestor.js';
 import { NESTOR_BIN } from './nestor.js';
@@ -236,32 +237,7 @@ function serverIdOf(frame: Uint8Array): string {
   return '';
 }
 
-const DRILL_CLIENTS_PY = `import json, random, select, socket, struct, sys, time
-ifname, count, first, timeout, rate = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
-s.bind((ifname, 0))
-
-def checksum(data):
-    if len(data) % 2:
-        data += b'\\0'
-    total = sum(struct.unpack('!%dH' % (len(data) // 2), data))
-    while total > 0xffff:
-        total = (total & 0xffff) + (total >> 16)
-    return ~total & 0xffff
-
-def frame(mac, payload):
-    udp = struct.pack('!HHHH', 68, 67, 8 + len(payload), 0) + payload
-    ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0, bytes(4), b'\\xff' * 4)
-    ip = ip[:10] + struct.pack('!H', checksum(ip)) + ip[12:]
-    return b'\\xff' * 6 + mac + b'\\x08\\x00' + ip + udp
-
-def message(c, kind):
-    head = struct.pack('!BBBBIHH4s4s4s4s16s', 1, 1, 6, 0, c['xid'], 0, 0x8000, bytes(4), bytes(4), bytes(4), bytes(4), c['mac'] + bytes(10))
-    options = bytes([53, 1, kind, 55, 4, 1, 3, 51, 54])
-    if kind == 3:
-        options += bytes([50, 4]) + c['offered'] + bytes([54, 4]) + c['server']
-    return head + bytes(192) + struct.pack('!I', 0x63825363) + options + b'\\xff'
-
+const DRILL_CLIENTS_PY = `${RAW_DHCP_CLIENT_PY}
 def send(c, kind, now):
     if kind != c['kind']:
         c['tries'] = 0
