@@ -229,7 +229,7 @@ export class Server {
     const idleTimeoutMs = Math.max(PEER_IDLE_TIMEOUT_MS, 3 * haConfig.heartbeatDelayMs);
     const options: ControlHttpOptions = { host: self.host, port: self.port, handler: (request) => control.execute(request), log, realm: 'nestor-ha', idleTimeoutMs };
     const password = self.basicAuthPassword ?? (self.basicAuthPasswordFile === undefined ? undefined : readFileSync(self.basicAuthPasswordFile, 'utf8').replace(/\r?\n$/, ''));
-    // Kea's own listener accepts anyone; nestor asks for the credentials its peers are configured
+    // Kea's own listener accepts anyone. nestor requires the credentials its peers are configured
     // to send to it (this server's entry in peers), so a copied configuration protects both sides.
     if (self.basicAuthUser !== undefined && self.basicAuthUser !== '') options.auth = [{ user: self.basicAuthUser, password: password ?? '' }];
     if (self.scheme === 'https' && self.certFile !== undefined && self.keyFile !== undefined) {
@@ -432,16 +432,16 @@ export class Server {
   }
 }
 
-/** The copy of a result batch without the replies at the given indexes; reply bytes are shared, not copied. */
+/** Copies a result batch without the replies at the given indexes. The reply bytes are shared, not copied. */
 function withoutReplies(result: ResultBatch, dropped: ReadonlySet<number>): ResultBatch {
   const meta = new Uint32Array(result.meta.length);
-  let kept = 0;
+  let keptCount = 0;
   for (let i = 0; i < result.count; i++) {
     if (dropped.has(i)) continue;
-    meta.set(result.meta.subarray(i * RESULT_STRIDE, (i + 1) * RESULT_STRIDE), kept * RESULT_STRIDE);
-    kept++;
+    meta.set(result.meta.subarray(i * RESULT_STRIDE, (i + 1) * RESULT_STRIDE), keptCount * RESULT_STRIDE);
+    keptCount++;
   }
-  return { ...result, count: kept, meta };
+  return { ...result, count: keptCount, meta };
 }
 
 /** True when the DHCP message's giaddr is 0.0.0.0 (a request from a directly attached client); short messages count as direct. */

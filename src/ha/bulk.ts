@@ -52,7 +52,7 @@ export function bulkArguments(changes: readonly LeaseChange[]): Record<string, u
   };
 }
 
-/** Reads the per-change results of an answer; a string describes why the answer cannot be used. */
+/** Reads the per-change results of a response, or returns a string that says why the response is unusable. */
 export function readBulkResults(reply: { result: number; text?: string; arguments?: unknown }, expected: number): BulkResult[] | string {
   if (reply.result !== RESULT_SUCCESS) return `result ${reply.result}: ${reply.text ?? ''}`;
   const args = reply.arguments as Record<string, unknown> | undefined;
@@ -69,9 +69,9 @@ export function readBulkResults(reply: { result: number; text?: string; argument
 }
 
 function applyBulk(ctx: LeaseWriteContext, args: Args | undefined): ControlAnswer {
-  const given = requireArgs(args, `no parameters specified for the ${BULK_UPDATE_COMMAND} command`);
-  checkKnownKeys(BULK_UPDATE_COMMAND, given, ['leases']);
-  const leases = given['leases'];
+  const request = requireArgs(args, `no parameters specified for the ${BULK_UPDATE_COMMAND} command`);
+  checkKnownKeys(BULK_UPDATE_COMMAND, request, ['leases']);
+  const leases = request['leases'];
   if (!Array.isArray(leases)) throw new CommandArgumentError(`'leases' in the '${BULK_UPDATE_COMMAND}' command must be a list, not ${describe(leases)}`);
   if (leases.length > MAX_BULK_CHANGES) {
     throw new CommandArgumentError(`'leases' in the '${BULK_UPDATE_COMMAND}' command has ${leases.length} entries (expected at most ${MAX_BULK_CHANGES})`);

@@ -1,4 +1,4 @@
-// What this server knows about its active partner, as Kea 2.2's CommunicationState4 tracks it:
+// The state of this server's active partner, as Kea 2.2's CommunicationState4 tracks it:
 // the partner's last reported state, scopes and unsent-update count, when it last answered a
 // heartbeat, the clock skew, and the clients that seem to get no answer from it while
 // communication is interrupted (the unacked-clients rule of max-ack-delay and
@@ -16,7 +16,7 @@ export const CLOCK_SKEW_WARN_SEC = 30;
 /** Skew above which the server goes to terminated, in seconds. */
 export const CLOCK_SKEW_TERMINATE_SEC = 60;
 
-/** What a successful heartbeat reply told us. */
+/** The contents of a successful heartbeat response. */
 export interface HeartbeatReport {
   state: HaState;
   /** The partner's clock, Unix milliseconds (1-second resolution). */
@@ -33,7 +33,7 @@ export interface AnalyzedQuery {
 }
 
 export class CommunicationState {
-  /** The partner's state; undefined until the first heartbeat answers or fails. */
+  /** The partner's state; undefined until the first heartbeat succeeds or fails. */
   partnerState: HaState | undefined;
   partnerScopes: readonly string[] = [];
   /** Unsent-update counts from the previous and the latest heartbeat. */
@@ -44,7 +44,7 @@ export class CommunicationState {
   clockSkewSec: number | undefined;
   /** Unix ms of the last successful heartbeat; starts at construction, as Kea's does. */
   lastContactMs: number;
-  /** True once any heartbeat answered. */
+  /** True once any heartbeat succeeded. */
   isInTouch = false;
   analyzedPackets = 0;
   private readonly clients = new Map<string, boolean>();
@@ -75,7 +75,7 @@ export class CommunicationState {
     this.clockSkewSec = undefined;
   }
 
-  /** True when the partner answered no heartbeat for longer than max-response-delay. */
+  /** Returns true when no heartbeat succeeded for longer than max-response-delay. */
   isInterrupted(nowMs: number): boolean {
     return nowMs - this.lastContactMs > this.config.maxResponseDelayMs;
   }

@@ -7,7 +7,7 @@ import type { LeaseChange } from '../engine/types.js';
 import { leaseFromKeaJson, leaseToKeaJson } from '../leases/lease-json.js';
 import type { LeaseStore } from '../leases/types.js';
 
-/** The command and arguments that carry one lease change to a partner, as Kea 2.2 sends them. */
+/** Builds the command and arguments that carry one lease change to a partner, as Kea 2.2 sends them. */
 export function leaseChangeCommand(change: LeaseChange): { command: 'lease4-update' | 'lease4-del'; args: Record<string, unknown> } {
   const json = leaseToKeaJson(change.lease);
   const cltt = json['cltt'] as number;

@@ -256,8 +256,8 @@ export class PeerClient {
     return this.failure('connect', command, `connection failed while sending '${command}': ${err.message}`, err);
   }
 
-  private failure(kind: PeerErrorKind, command: string, what: string, cause?: unknown): PeerRequestError {
-    const message = `peer '${this.peer.name}' (${this.peer.url}): ${what}`;
+  private failure(kind: PeerErrorKind, command: string, detail: string, cause?: unknown): PeerRequestError {
+    const message = `peer '${this.peer.name}' (${this.peer.url}): ${detail}`;
     return new PeerRequestError(kind, this.peer.name, command, message, cause === undefined ? undefined : { cause });
   }
 }

@@ -783,7 +783,7 @@ export class HaService {
   /**
    * Kea's shouldPartnerDown: communication interrupted and either this server does not serve
    * (so it cannot watch the partner's clients) or is the hot-standby primary, or the unacked
-   * clients show that the partner does not answer.
+   * clients show that the partner does not respond.
    */
   private shouldPartnerDown(): boolean {
     if (!this.communication.isInterrupted(this.nowMs())) return false;
@@ -1072,7 +1072,7 @@ function expectSuccess(reply: PeerAnswer, command: string): void {
   if (reply.result !== 0 && reply.result !== 3) throw new Error(`'${command}' failed with result ${reply.result}: ${reply.text ?? ''}`);
 }
 
-/** Reads a heartbeat answer as Kea does: result 0 or 3, a known state name and an RFC 1123 date are required. */
+/** Reads a heartbeat response as Kea does: result 0 or 3, a known state name and an RFC 1123 date are required. */
 export function readHeartbeat(reply: PeerAnswer): HeartbeatReport | string {
   if (reply.result !== 0 && reply.result !== 3) return `ha-heartbeat failed with result ${reply.result}: ${reply.text ?? ''}`;
   const args = reply.arguments as Record<string, unknown> | undefined;
@@ -1092,7 +1092,7 @@ export function readHeartbeat(reply: PeerAnswer): HeartbeatReport | string {
   };
 }
 
-/** Reads the leases of a lease4-get-page answer; result 3 with an empty list ends the sync. */
+/** Reads the leases of a lease4-get-page response. Result 3 with an empty list ends the sync. */
 function readPage(reply: PeerAnswer): unknown[] | string {
   const args = reply.arguments as Record<string, unknown> | undefined;
   if (typeof args !== 'object' || args === null || !Array.isArray(args['leases'])) return 'lease4-get-page answer has no leases list';

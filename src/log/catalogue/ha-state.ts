@@ -14,23 +14,23 @@ export const HA_STATE_MESSAGES: readonly MessageEntry[] = [
   },
   {
     id: 'HA_STATE_TRANSITION', level: 'info', message: 'HA state changed',
-    help: 'The HA state machine moved `from` one state `to` another; `partnerState` is the partner\'s last known state (`unavailable` when it does not answer). See the README for what each state serves.',
+    help: 'The HA state machine moved `from` one state `to` another. `partnerState` is the partner\'s last known state (`unavailable` when it does not respond). See the README for what each state serves.',
   },
   {
     id: 'HA_STATE_MACHINE_PAUSED', level: 'info', message: 'HA state machine paused',
-    help: 'state-machine.states asks to pause in `state`. The server keeps serving as this state says but makes no transition until an operator sends `ha-continue`.',
+    help: 'state-machine.states requests a pause in `state`. The server keeps serving as that state defines but makes no transition until an operator sends `ha-continue`.',
   },
   {
     id: 'HA_STATE_MACHINE_CONTINUED', level: 'info', message: 'HA state machine continues',
     help: 'An operator sent `ha-continue`; the state machine resumes in `state`.',
   },
   {
-    id: 'HA_PARTNER_UNREACHABLE', level: 'warn', message: 'HA partner does not answer heartbeats',
+    id: 'HA_PARTNER_UNREACHABLE', level: 'warn', message: 'HA partner does not respond to heartbeats',
     help: 'A heartbeat to `peer` failed (`err`). The partner counts as unavailable. If no heartbeat succeeds for max-response-delay, communication is interrupted, and the server takes over the partner\'s clients when the partner-down rules say so. Check that the partner runs and that its peer URL is reachable. Logged once until the partner answers again.',
   },
   {
-    id: 'HA_PARTNER_REACHABLE', level: 'info', message: 'HA partner answers heartbeats again',
-    help: 'The partner `peer` answered a heartbeat after failures; it reports `state`.',
+    id: 'HA_PARTNER_REACHABLE', level: 'info', message: 'HA partner responds to heartbeats again',
+    help: 'The partner `peer` responded to a heartbeat after failures. It reports `state`.',
   },
   {
     id: 'HA_HIGH_CLOCK_SKEW', level: 'warn', message: 'clock skew with the HA partner is high',
@@ -50,7 +50,7 @@ export const HA_STATE_MESSAGES: readonly MessageEntry[] = [
   },
   {
     id: 'HA_PEER_PROTOCOL', level: 'info', message: 'lease update protocol chosen for a peer',
-    help: 'The peer `peer` answered list-commands. `protocol` is `lease4-bulk-update` for a nestor peer, which gets the changes of one batch in one request, or `kea` for a peer that needs one lease4-update or lease4-del per lease (a Kea server).',
+    help: 'The peer `peer` returned its list-commands. `protocol` is `lease4-bulk-update` for a nestor peer, which gets the changes of one batch in one request, or `kea` for a peer that needs one lease4-update or lease4-del per lease (a Kea server).',
   },
   {
     id: 'HA_BACKLOG_OVERFLOW', level: 'warn', message: 'lease update backlog overflowed',
@@ -70,7 +70,7 @@ export const HA_STATE_MESSAGES: readonly MessageEntry[] = [
   },
   {
     id: 'HA_SYNC_COMPLETE', level: 'info', message: 'lease synchronisation complete',
-    help: '`count` leases in `pages` pages were fetched from `peer` in `durationMs` milliseconds, and the peer was told to serve again.',
+    help: '`count` leases in `pages` pages were fetched from `peer` in `durationMs` milliseconds, and the peer was asked to serve again.',
   },
   {
     id: 'HA_SYNC_FAILED', level: 'error', message: 'lease synchronisation failed',

@@ -14,7 +14,7 @@ import type { FakePartner, HaHarness } from './fake-partner.js';
 
 const ip = (host: number): string => `198.18.0.${host}`;
 
-/** The lease-update commands the fake partner received, in order. */
+/** Returns the lease-update commands the fake partner received, in order. */
 function updateCommands(partner: FakePartner): string[] {
   return partner.requests.map((r) => r.command).filter((c) => c.startsWith('lease4-') && c !== 'lease4-get-page');
 }
@@ -102,7 +102,7 @@ describe('HA lease updates: to a nestor partner', () => {
     expect(partner.leases.size).toBe(2);
   });
 
-  it('load-balancing sends batches that arrive while two requests are in flight together in the next one', async () => {
+  it('load-balancing coalesces batches behind the window', async () => {
     // 1. The partner takes 100 ms per request; five batches of one change arrive at once.
     // 2. Two requests leave at once (the window); the other three batches wait and leave as one request.
     // 3. Every batch resolves with its own result.
