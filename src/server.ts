@@ -37,11 +37,12 @@ import { HaService } from './ha/service.js';
 import { applyHaPoolSplit, haEngineOptions } from './ha/setup.js';
 import type { HaConfig } from './ha/types.js';
 import { ServerLock } from './server-lock.js';
-import { Dispatcher, defaultWorkerCount } from './pipeline/dispatcher.js';
+import { Dispatcher, MAX_BATCH, defaultWorkerCount } from './pipeline/dispatcher.js';
 import type { IncomingPacket } from './pipeline/dispatcher.js';
 import type { ResultBatch } from './pipeline/batch.js';
 import { RESULT_STRIDE } from './pipeline/batch.js';
 import { BatchProcessor } from './pipeline/process.js';
+import { CommitGroup } from './leases/commit-group.js';
 
 const BROADCAST = 0xffffffff;
 const SUMMARY_INTERVAL_MS = 60_000;
@@ -118,6 +119,7 @@ export class Server {
     private readonly dispatcher: Dispatcher,
     private readonly egress: Egress,
     readonly workers: number,
+    private readonly commits: CommitGroup,
   ) {}
 
   /** Load the configuration, open the store and the sockets, and start serving. Throws a NestorError on any operator mistake. */
@@ -168,18 +170,21 @@ export class Server {
     }
 
     let server: Server | undefined;
+    // Write passes of batches (inline mode) and the partner's lease updates share commits.
+    const commits = new CommitGroup(store, { windowUs: config.nestor.commitWindowUs, maxQueued: MAX_BATCH, log });
     const dispatcher = new Dispatcher({
       workers,
       configPath: config.sourcePath,
       serverAddresses,
       logLevel: log.level,
       inline: workers === 0 ? new BatchProcessor(engine, store, log) : undefined,
+      commits,
       onResult: (result) => server?.sendResult(result),
       isFailover: () => server?.ha?.isFailover() ?? false,
       log,
     });
     const egress = new Egress(sockets, rawSockets, config.nestor.serverPort);
-    server = new Server(config, log, store, lock, engine, listeners, sockets, rawSockets, dispatcher, egress, workers);
+    server = new Server(config, log, store, lock, engine, listeners, sockets, rawSockets, dispatcher, egress, workers, commits);
     if (config.controlSocket !== undefined || config.ha !== undefined) {
       const running = server;
       const control = new ControlChannel({
@@ -219,7 +224,7 @@ export class Server {
       connect: (peer) => new PeerClient({ peer, log }),
     });
     registerHaCommands(control.commands, ha);
-    registerBulkUpdate(control.commands, { config: this.config, store: this.store, log, nowSec: () => Math.floor(Date.now() / 1000) });
+    registerBulkUpdate(control.commands, { config: this.config, store: this.store, log, nowSec: () => Math.floor(Date.now() / 1000) }, this.commits);
     control.addStatusPart(() => ha.statusReport());
     this.ha = ha;
 

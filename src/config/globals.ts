@@ -8,6 +8,12 @@ import type { JsonObject } from './issues.js';
 import type { ExpiredLeasesConfig, HostIdentifierType, InterfaceConfig, NestorSettings, ServerConfig } from './types.js';
 
 export const DEFAULT_LEASE_PATH = '/var/lib/nestor/leases4.lmdb';
+/**
+ * Minimum time between two lease commits while requests keep coming (nestor.commit-window-us).
+ * docs/performance.md has the measurements behind the default.
+ */
+export const DEFAULT_COMMIT_WINDOW_US = 1000;
+const MAX_COMMIT_WINDOW_US = 100_000;
 
 /** Default LMDB map size: 1 GiB, room for several million leases of a few hundred bytes each. */
 export const DEFAULT_LMDB_MAP_SIZE = 1024 * 1024 * 1024;
@@ -157,7 +163,9 @@ export function readHostIdentifiers(issues: Issues, dhcp4: JsonObject, path: str
 
 /** Reads the nestor settings from Dhcp4.nestor or, where Kea must read the file too, Dhcp4.user-context.nestor. */
 export function readNestorSettings(issues: Issues, dhcp4: JsonObject, path: string): NestorSettings {
-  const result: NestorSettings = { workers: undefined, serverPort: 67, clientPort: 68, lmdbMapSizeBytes: DEFAULT_LMDB_MAP_SIZE };
+  const result: NestorSettings = {
+    workers: undefined, serverPort: 67, clientPort: 68, lmdbMapSizeBytes: DEFAULT_LMDB_MAP_SIZE, commitWindowUs: DEFAULT_COMMIT_WINDOW_US,
+  };
   const direct = dhcp4.nestor;
   const context = isObject(dhcp4['user-context']) ? dhcp4['user-context'].nestor : undefined;
   if (direct !== undefined && context !== undefined) {
@@ -170,11 +178,12 @@ export function readNestorSettings(issues: Issues, dhcp4: JsonObject, path: stri
     issues.invalid(sectionPath, section, 'an object', 'object');
     return result;
   }
-  checkKeys(issues, section, sectionPath, { handled: ['workers', 'server-port', 'client-port', 'lmdb-map-size'] });
+  checkKeys(issues, section, sectionPath, { handled: ['workers', 'server-port', 'client-port', 'lmdb-map-size', 'commit-window-us'] });
   result.workers = readInt(issues, section, 'workers', sectionPath, { min: 0, max: 64 });
   result.serverPort = readInt(issues, section, 'server-port', sectionPath, { min: 1, max: 65535 }) ?? 67;
   result.clientPort = readInt(issues, section, 'client-port', sectionPath, { min: 1, max: 65535 }) ?? 68;
   result.lmdbMapSizeBytes =
     readInt(issues, section, 'lmdb-map-size', sectionPath, { min: 1024 * 1024, max: Number.MAX_SAFE_INTEGER }) ?? DEFAULT_LMDB_MAP_SIZE;
+  result.commitWindowUs = readInt(issues, section, 'commit-window-us', sectionPath, { min: 0, max: MAX_COMMIT_WINDOW_US }) ?? DEFAULT_COMMIT_WINDOW_US;
   return result;
 }

@@ -108,6 +108,8 @@ export interface NestorSettings {
   clientPort: number;
   /** Maximum size of the LMDB map in bytes. */
   lmdbMapSizeBytes: number;
+  /** Minimum time in microseconds between two lease commits while requests keep coming. 0 commits each batch at once. */
+  commitWindowUs: number;
 }
 
 export interface ServerConfig {

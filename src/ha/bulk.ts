@@ -22,7 +22,8 @@ import { LEASE_KEYS, LEASE_TOLERATED_KEYS, readAddress } from '../control/lease-
 import { readLease } from '../control/lease-writes.js';
 import type { LeaseWriteContext } from '../control/lease-writes.js';
 import type { LeaseChange } from '../engine/types.js';
-import type { Lease4 } from '../leases/types.js';
+import type { CommitGroup } from '../leases/commit-group.js';
+import type { Lease4, LeaseWriter } from '../leases/types.js';
 import { leaseChangeCommand } from './lease-sync.js';
 
 export const BULK_UPDATE_COMMAND = 'lease4-bulk-update';
@@ -36,9 +37,12 @@ export interface BulkResult {
 
 type Planned = { kind: 'update'; lease: Lease4 } | { kind: 'delete'; address: number } | { kind: 'invalid'; text: string };
 
-/** Adds lease4-bulk-update to the table. */
-export function registerBulkUpdate(table: CommandTable, ctx: LeaseWriteContext): void {
-  table.register(BULK_UPDATE_COMMAND, (args) => applyBulk(ctx, args));
+/**
+ * Adds lease4-bulk-update to the table. With `commits`, the changes join the server's next group
+ * commit, which its own batches share, and the response is sent after that commit.
+ */
+export function registerBulkUpdate(table: CommandTable, ctx: LeaseWriteContext, commits?: CommitGroup): void {
+  table.register(BULK_UPDATE_COMMAND, (args) => applyBulk(ctx, args, commits));
 }
 
 /** Builds the arguments of one lease4-bulk-update request from committed changes. */
@@ -68,7 +72,7 @@ export function readBulkResults(reply: { result: number; text?: string; argument
   return out;
 }
 
-function applyBulk(ctx: LeaseWriteContext, args: Args | undefined): ControlAnswer {
+function applyBulk(ctx: LeaseWriteContext, args: Args | undefined, commits: CommitGroup | undefined): ControlAnswer | Promise<ControlAnswer> {
   const request = requireArgs(args, `no parameters specified for the ${BULK_UPDATE_COMMAND} command`);
   checkKnownKeys(BULK_UPDATE_COMMAND, request, ['leases']);
   const leases = request['leases'];
@@ -79,7 +83,7 @@ function applyBulk(ctx: LeaseWriteContext, args: Args | undefined): ControlAnswe
 
   // Every entry is checked before the transaction, so a bad entry fails alone and the rest apply.
   const planned = (leases as unknown[]).map((entry, i) => plan(ctx, entry, i));
-  const results: BulkResult[] = ctx.store.transact((tx) => planned.map((step): BulkResult => {
+  const apply = (tx: LeaseWriter): BulkResult[] => planned.map((step): BulkResult => {
     switch (step.kind) {
       case 'invalid':
         return { result: RESULT_ERROR, text: step.text };
@@ -89,8 +93,12 @@ function applyBulk(ctx: LeaseWriteContext, args: Args | undefined): ControlAnswe
         tx.put(step.lease);
         return { result: RESULT_SUCCESS };
     }
-  }));
+  });
+  if (commits === undefined) return bulkAnswer(ctx.store.transact(apply));
+  return commits.submitAsync(planned.length, apply).then(bulkAnswer);
+}
 
+function bulkAnswer(results: BulkResult[]): ControlAnswer {
   const failed = results.filter((r) => r.result === RESULT_ERROR).length;
   return answer(RESULT_SUCCESS, `${results.length - failed} IPv4 lease change(s) applied, ${failed} failed.`, { results });
 }

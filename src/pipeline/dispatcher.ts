@@ -16,6 +16,8 @@ import {
   W_BUCKET, W_DST_ADDR, W_IFINDEX, W_LENGTH, W_LOCAL_ADDR, W_OFFSET, W_SRC_ADDR, W_SRC_PORT, W_VLAN, WORK_STRIDE,
 } from './batch.js';
 import type { ResultBatch, WorkBatch } from './batch.js';
+import type { CommitGroup } from '../leases/commit-group.js';
+import { failedResult } from './process.js';
 import type { BatchProcessor } from './process.js';
 import type { WorkerSetup } from './worker.js';
 
@@ -94,6 +96,8 @@ export interface DispatcherOptions {
   logLevel: string;
   /** Processor used when workers is 0. */
   inline: BatchProcessor | undefined;
+  /** With `inline`: commits the write passes of several batches together (see CommitGroup). */
+  commits?: CommitGroup;
   /** Called with every result batch, on the main thread. */
   onResult: (result: ResultBatch) => void;
   /** True while HA serves the partner's clients too; read when a batch is dispatched. */
@@ -144,6 +148,7 @@ export class Dispatcher {
   /** Dispatch every shard's pending packets that may go now; call at the end of each receive batch. */
   flush(): void {
     for (const shard of this.shards) this.flushShard(shard);
+    this.opts.commits?.poll();
   }
 
   private flushShard(shard: Shard): void {
@@ -153,9 +158,7 @@ export class Dispatcher {
     this.counters.batches++;
 
     if (!shard.worker) {
-      // Replies that need no lease write leave before the batch's commit waits for its fsync.
-      this.opts.onResult(this.opts.inline!.process(batch, 'reads'));
-      this.opts.onResult(this.opts.inline!.process(batch, 'writes'));
+      this.processInline(this.opts.inline!, batch);
       return;
     }
 
@@ -176,9 +179,28 @@ export class Dispatcher {
     );
   }
 
+  /**
+   * Sends the replies that need no lease write at once. The write pass then runs in its own
+   * transaction or joins the next group commit, and its replies leave after that commit.
+   */
+  private processInline(inline: BatchProcessor, batch: WorkBatch): void {
+    this.opts.onResult(inline.process(batch, 'reads'));
+    const writes = inline.writesSkipped;
+    if (writes === 0) return;
+    const commits = this.opts.commits;
+    if (commits === undefined) {
+      this.opts.onResult(inline.process(batch, 'writes'));
+      return;
+    }
+    commits.submit(writes, (tx) => inline.decideBatch(batch, 'writes', tx), (result, err) => {
+      this.opts.onResult(result ?? failedResult(writes, err));
+    });
+  }
+
   /** Wait for in-flight batches, then stop the workers. */
   async close(): Promise<void> {
     this.closed = true;
+    this.opts.commits?.flush();
     await Promise.all(this.shards.map(async (shard) => {
       while (shard.inFlight > 0) await new Promise((r) => setTimeout(r, 5));
       await shard.worker?.destroy();

@@ -1,7 +1,8 @@
 // Processes one work batch: decode each request, let the engine decide inside one lease-store
 // transaction, encode the replies. The transaction commits (durably) before process() returns, so
 // no reply in the result refers to a lease that is not yet on disk. Shared by the worker entry and
-// by the main thread when nestor runs without workers.
+// by the main thread when nestor runs without workers. The main thread splits a batch into a read
+// pass, which runs outside any transaction, and a write pass, which may join a group commit.
 
 import type { Logger } from 'pino';
 
@@ -41,11 +42,28 @@ export class BatchProcessor {
     reply: undefined, delivery: { kind: DeliveryKind.BROADCAST, address: 0, port: 0 }, outcome: '', changes: [],
   };
 
+  /** Requests the latest 'reads' pass left for a 'writes' pass; 0 means the batch needs no write pass. */
+  writesSkipped = 0;
+
+  /** The store as a LeaseWriter that rejects writes, for the read pass outside any transaction. */
+  private readonly reader: LeaseWriter;
+
   constructor(
     private readonly engine: Engine,
     private readonly store: LeaseStore,
     private readonly log: Logger,
-  ) {}
+  ) {
+    const rejectWrite = (): never => {
+      throw new Error('a request of the read pass tried to write a lease; only REQUEST, DECLINE and RELEASE may write');
+    };
+    this.reader = {
+      get: (address) => store.get(address),
+      findByClientId: (subnetId, clientId) => store.findByClientId(subnetId, clientId),
+      findByHwAddress: (subnetId, hwAddress) => store.findByHwAddress(subnetId, hwAddress),
+      put: rejectWrite,
+      remove: rejectWrite,
+    };
+  }
 
   /**
    * Decide and encode the requests of the batch inside one committed transaction. `only` restricts
@@ -54,6 +72,24 @@ export class BatchProcessor {
    * sends its OFFERs at once, so they do not wait for the fsync of the other pass's commit.
    */
   process(batch: WorkBatch, only: 'reads' | 'writes' | undefined = undefined): ResultBatch {
+    let result: ResultBatch | undefined;
+    try {
+      // DISCOVER and INFORM only read, so they need neither the writer lock nor a commit.
+      if (only === 'reads') return this.decideBatch(batch, only, this.reader);
+      this.store.transact((tx) => {
+        result = this.decideBatch(batch, only, tx);
+      });
+    } catch (err) {
+      return failedResult(batch.count, err);
+    }
+    return result!;
+  }
+
+  /**
+   * Decides and encodes the requests of the batch inside a transaction the caller opened and
+   * commits (see CommitGroup). The result must not be sent before that commit succeeds.
+   */
+  decideBatch(batch: WorkBatch, only: 'reads' | 'writes' | undefined, tx: LeaseWriter): ResultBatch {
     const data = new Uint8Array(Math.max(1, batch.count) * MAX_REPLY_BYTES);
     const meta = new Uint32Array(Math.max(1, batch.count) * RESULT_STRIDE);
     const outcomes: Record<string, number> = {};
@@ -61,49 +97,38 @@ export class BatchProcessor {
     const owners: number[] = [];
     let replies = 0;
     let used = 0;
+    changes.length = 0;
+    this.writesSkipped = 0;
 
-    try {
-      this.store.transact((tx) => {
-        replies = 0;
-        used = 0;
-        changes.length = 0;
-        owners.length = 0;
-        for (const key of Object.keys(outcomes)) delete outcomes[key];
-
-        for (let i = 0; i < batch.count; i++) {
-          const row = i * WORK_STRIDE;
-          if (only !== undefined && this.isWriting(batch, row) !== (only === 'writes')) continue;
-          const outcome = this.decide(batch, row, tx);
-          outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
-          const length = this.result.reply === undefined ? 0 : encodeReply(this.view, this.result.reply, data, used, MAX_REPLY_BYTES);
-          // Each change of this request belongs to the reply about to be written, if there is one.
-          while (owners.length < changes.length) owners.push(length === 0 ? -1 : replies);
-          if (this.result.reply === undefined) continue;
-          if (length === 0) {
-            outcomes['drop-reply-too-large'] = (outcomes['drop-reply-too-large'] ?? 0) + 1;
-            continue;
-          }
-          const out = replies * RESULT_STRIDE;
-          meta[out + R_OFFSET] = used;
-          meta[out + R_LENGTH] = length;
-          meta[out + R_DST_ADDR] = this.result.delivery.address;
-          meta[out + R_DST_PORT] = this.result.delivery.port;
-          meta[out + R_SRC_ADDR] = batch.meta[row + W_LOCAL_ADDR];
-          meta[out + R_IFINDEX] = batch.meta[row + W_IFINDEX];
-          meta[out + R_DELIVERY] = this.result.delivery.kind;
-          meta[out + R_VLAN] = batch.meta[row + W_VLAN];
-          this.writeDestinationMac(meta, out);
-          used += length;
-          replies++;
-        }
-      });
-    } catch (err) {
-      // The transaction rolled back: nothing of this batch is stored, so no reply may leave.
-      const code = err instanceof NestorError ? err.code : 'NESTOR_ERR_LEASES_WRITE';
-      const message = err instanceof Error ? err.message : String(err);
-      return { count: 0, data, meta, changes: [], changeOwners: [], outcomes: { 'drop-commit-failed': batch.count }, error: { code, message } };
+    for (let i = 0; i < batch.count; i++) {
+      const row = i * WORK_STRIDE;
+      if (only !== undefined && this.isWriting(batch, row) !== (only === 'writes')) {
+        if (only === 'reads') this.writesSkipped++;
+        continue;
+      }
+      const outcome = this.decide(batch, row, tx);
+      outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+      const length = this.result.reply === undefined ? 0 : encodeReply(this.view, this.result.reply, data, used, MAX_REPLY_BYTES);
+      // Each change of this request belongs to the reply about to be written, if there is one.
+      while (owners.length < changes.length) owners.push(length === 0 ? -1 : replies);
+      if (this.result.reply === undefined) continue;
+      if (length === 0) {
+        outcomes['drop-reply-too-large'] = (outcomes['drop-reply-too-large'] ?? 0) + 1;
+        continue;
+      }
+      const out = replies * RESULT_STRIDE;
+      meta[out + R_OFFSET] = used;
+      meta[out + R_LENGTH] = length;
+      meta[out + R_DST_ADDR] = this.result.delivery.address;
+      meta[out + R_DST_PORT] = this.result.delivery.port;
+      meta[out + R_SRC_ADDR] = batch.meta[row + W_LOCAL_ADDR];
+      meta[out + R_IFINDEX] = batch.meta[row + W_IFINDEX];
+      meta[out + R_DELIVERY] = this.result.delivery.kind;
+      meta[out + R_VLAN] = batch.meta[row + W_VLAN];
+      this.writeDestinationMac(meta, out);
+      used += length;
+      replies++;
     }
-
     return { count: replies, data, meta, changes: changes.slice(), changeOwners: owners, outcomes, error: undefined };
   }
 
@@ -154,4 +179,14 @@ export class BatchProcessor {
     this.engine.handle(this.view, ingress, batch.nowSec, tx, this.result);
     return this.result.outcome;
   }
+}
+
+/** Builds the result of a batch whose transaction rolled back. Nothing of it is stored, so no reply may leave. */
+export function failedResult(count: number, err: unknown): ResultBatch {
+  const code = err instanceof NestorError ? err.code : 'NESTOR_ERR_LEASES_WRITE';
+  const message = err instanceof Error ? err.message : String(err);
+  return {
+    count: 0, data: new Uint8Array(0), meta: new Uint32Array(0), changes: [], changeOwners: [],
+    outcomes: { 'drop-commit-failed': count }, error: { code, message },
+  };
 }

@@ -48,6 +48,10 @@ export const SERVER_MESSAGES: readonly MessageEntry[] = [
     help: 'A worker thread threw while processing a batch of `count` requests; they get no reply and the clients will retry. This is an internal fault: report it with the log line. The worker is replaced automatically.',
   },
   {
+    id: 'PIPELINE_RESULT_FAILED', level: 'error', message: 'handling a committed batch failed',
+    help: 'The lease changes of a batch were committed, but passing its replies on (sending them, or the lease updates to an HA partner) threw. The clients of that batch may get no reply and will retry; other batches are not affected. This is an internal fault: report it with the log line.',
+  },
+  {
     id: 'PIPELINE_PACKET_MALFORMED', level: 'debug', message: 'malformed packet dropped',
     help: 'A received packet is not a valid DHCPv4 request (`reason` says why) and was dropped without a reply. It is counted in the periodic packet counters.',
   },

@@ -123,4 +123,56 @@ describe('pipeline: batch processing', () => {
     expect(result.error?.code).toBe('NESTOR_ERR_LEASES_WRITE');
     expect(result.outcomes['drop-commit-failed']).toBe(2);
   });
+
+  it('read pass opens no transaction', () => {
+    const { processor, store } = setup();
+    const offer = processor.process(workBatch([discover(1)]));
+    const yiaddr = new DataView(offer.data.buffer, offer.data.byteOffset).getUint32(offer.meta[R_OFFSET] + 16);
+    const request = buildRequest({
+      messageType: MSG_DHCPREQUEST, xid: 0x1001, chaddr: '02:00:00:00:00:01', giaddr: RELAY, hops: 1,
+      options: [[50, Uint8Array.of(yiaddr >>> 24, (yiaddr >>> 16) & 0xff, (yiaddr >>> 8) & 0xff, yiaddr & 0xff)], [54, Uint8Array.of(198, 18, 0, 1)]],
+    });
+    const batch = workBatch([discover(2), request, discover(3)]);
+    let transactions = 0;
+    const transact = store.transact.bind(store);
+    store.transact = (fn) => {
+      transactions++;
+      return transact(fn);
+    };
+
+    const reads = processor.process(batch, 'reads');
+    expect(transactions).toBe(0);
+    expect(reads.outcomes).toEqual({ offer: 2 });
+    expect(processor.writesSkipped).toBe(1);
+    expect(store.get(yiaddr)).toBeUndefined();
+
+    const writes = processor.process(batch, 'writes');
+    expect(transactions).toBe(1);
+    expect(writes.outcomes).toEqual({ ack: 1 });
+    expect(messageTypeOf(writes.data, writes.meta[R_OFFSET])).toBe(MSG_DHCPACK);
+    expect(store.get(yiaddr)).toBeDefined();
+  });
+
+  it('write pass inside a caller transaction', () => {
+    const { processor, store } = setup();
+    const offer = processor.process(workBatch([discover(1)]));
+    const yiaddr = new DataView(offer.data.buffer, offer.data.byteOffset).getUint32(offer.meta[R_OFFSET] + 16);
+    const request = buildRequest({
+      messageType: MSG_DHCPREQUEST, xid: 0x1001, chaddr: '02:00:00:00:00:01', giaddr: RELAY, hops: 1,
+      options: [[50, Uint8Array.of(yiaddr >>> 24, (yiaddr >>> 16) & 0xff, (yiaddr >>> 8) & 0xff, yiaddr & 0xff)], [54, Uint8Array.of(198, 18, 0, 1)]],
+    });
+    const batch = workBatch([request]);
+
+    expect(() => store.transact((tx) => {
+      processor.decideBatch(batch, 'writes', tx);
+      throw new Error('the group failed');
+    })).toThrow('the group failed');
+    expect(store.get(yiaddr)).toBeUndefined();
+
+    const result = store.transact((tx) => processor.decideBatch(batch, 'writes', tx));
+    expect(result.outcomes).toEqual({ ack: 1 });
+    expect(result.changes.map((c) => c.lease.address)).toEqual([yiaddr]);
+    expect(result.changeOwners).toEqual([0]);
+    expect(store.get(yiaddr)).toBeDefined();
+  });
 });
