@@ -316,18 +316,24 @@ export class HaService {
   /**
    * Queues changes for one lease4-bulk-update to the peer. At most BULK_WINDOW requests are in
    * flight per peer. What arrives meanwhile waits and leaves together in the next request, so under
-   * load requests grow instead of multiplying. A lone change leaves at once.
+   * load requests grow instead of multiplying. The batches of one group commit are queued in the
+   * same task, so they leave in one request at the end of it. A lone change leaves at once.
    */
   private queueBulk(peer: HaPeerConfig, changes: readonly LeaseChange[]): Promise<BulkOutcome> {
     let lane = this.bulkLanes.get(peer.name);
     if (lane === undefined) {
-      lane = { waiting: [], inFlight: 0 };
+      lane = { waiting: [], inFlight: 0, isFlushQueued: false };
       this.bulkLanes.set(peer.name, lane);
     }
     const queued = lane;
     return new Promise((resolve) => {
       queued.waiting.push({ changes, resolve });
-      this.flushBulk(peer, queued);
+      if (queued.isFlushQueued) return;
+      queued.isFlushQueued = true;
+      queueMicrotask(() => {
+        queued.isFlushQueued = false;
+        this.flushBulk(peer, queued);
+      });
     });
   }
 
@@ -1039,6 +1045,8 @@ interface QueuedBulk {
 interface BulkLane {
   waiting: QueuedBulk[];
   inFlight: number;
+  /** A flush is scheduled for the end of the current task. */
+  isFlushQueued: boolean;
 }
 
 interface UpdateTally {

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { CommandTable } from '../../../src/control/commands.js';
 import { registerBulkUpdate } from '../../../src/ha/bulk.js';
+import { CommitGroup } from '../../../src/leases/commit-group.js';
 import { MemoryLeaseStore } from '../../../src/leases/memory-store.js';
 import { makeConfig } from '../engine/helpers.js';
 import { T0, firstHeartbeat, haConfig, heartbeats, lease, startHa } from './fake-partner.js';
@@ -61,6 +62,40 @@ describe('lease4-bulk-update: receiving side', () => {
     }
     expect(store.count()).toBe(0);
   });
+
+  it('bulk update joins the group commit', async () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    try {
+      const store = new MemoryLeaseStore();
+      const log = pino({ level: 'silent' });
+      const commits = new CommitGroup(store, { windowUs: 1000, maxQueued: 256, log, nowUs: () => Date.now() * 1000 });
+      const commands = new CommandTable(log);
+      registerBulkUpdate(commands, { config: makeConfig(), store, log, nowSec: () => 1_800_000_000 }, commits);
+      const update = (host: number): Promise<{ result: number; text?: string }> => commands.execute({
+        command: 'lease4-bulk-update',
+        service: undefined,
+        arguments: { leases: [{ operation: 'update', 'ip-address': ip(host), 'hw-address': '02:00:00:00:00:0a', 'subnet-id': 1, 'valid-lft': 600, expire: 1_800_000_600 }] },
+      });
+
+      // The first request commits at once; the second one waits for the window, then commits.
+      expect((await update(10)).result).toBe(0);
+      const second = update(11);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(store.get(0xc612000b)).toBeUndefined();
+      await vi.advanceTimersByTimeAsync(1);
+      expect((await second).result).toBe(0);
+      expect(store.get(0xc612000b)).toBeDefined();
+      expect(commits.counters.commits).toBe(2);
+
+      store.transact = () => { throw new Error('lease database full'); };
+      await vi.advanceTimersByTimeAsync(1);
+      const failed = await update(12);
+      expect(failed.result).toBe(1);
+      expect(failed.text).toContain('lease database full');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });
 
 describe('HA lease updates: to a nestor partner', () => {
@@ -102,19 +137,29 @@ describe('HA lease updates: to a nestor partner', () => {
     expect(partner.leases.size).toBe(2);
   });
 
-  it('load-balancing coalesces batches behind the window', async () => {
-    // 1. The partner takes 100 ms per request; five batches of one change arrive at once.
-    // 2. Two requests leave at once (the window); the other three batches wait and leave as one request.
-    // 3. Every batch resolves with its own result.
+  it('load-balancing coalesces batches per task and window', async () => {
+    // 1. The partner takes 100 ms per request. Five batches of one change arrive in one task (one
+    //    group commit): they leave as one request.
+    // 2. A batch in the next task leaves at once as the second request (the window is 2).
+    // 3. Two batches in a later task wait for the window and leave together as the third request.
+    // 4. Every batch resolves with its own result.
     const { service, partner } = await reachLoadBalancingWithNestor();
     partner.delay('lease4-bulk-update', 100);
-    const outcomes = Promise.all([100, 101, 102, 103, 104].map((host) => service.replicate([{ kind: 'update', lease: lease(host) }], [0])));
+    const replicate = (host: number) => service.replicate([{ kind: 'update', lease: lease(host) }], [0]);
+    const outcomes = [100, 101, 102, 103, 104].map(replicate);
+    await vi.advanceTimersByTimeAsync(0);
+    outcomes.push(replicate(105));
+    await vi.advanceTimersByTimeAsync(0);
+    outcomes.push(replicate(106), replicate(107));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(partner.sent('lease4-bulk-update')).toHaveLength(2);
+
     await vi.advanceTimersByTimeAsync(250);
-    const results = await outcomes;
+    const results = await Promise.all(outcomes);
     expect(results.every((o) => o.failedReplies.size === 0)).toBe(true);
     const sizes = partner.sent('lease4-bulk-update').map((r) => (r.args as { leases: unknown[] }).leases.length);
-    expect(sizes).toEqual([1, 1, 3]);
-    expect(partner.leases.size).toBe(5);
+    expect(sizes).toEqual([5, 1, 2]);
+    expect(partner.leases.size).toBe(8);
   });
 
   it('load-balancing stays when the partner rejects one change: only its reply drops', async () => {
