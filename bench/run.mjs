@@ -87,7 +87,7 @@ async function main(argv) {
   log(`${options.quick ? 'quick' : 'full'} run: ${options.durationS} s per point, ${options.reps} interleaved repetitions, temporary files in ${workDir}`);
 
   const loadStart = os.loadavg();
-  const runner = new PointRunner({ lab, workDir, runByte: (Math.random() * 256) | 0, workers: options.workers, log });
+  const runner = new PointRunner({ lab, workDir, runByte: (Math.random() * 256) | 0, workers: options.workers, commitWindowUs: options.commitWindowUs, log });
   const points = [];
   for (const [generator, ladder] of Object.entries(plan)) {
     const groups = new Map();
@@ -113,6 +113,7 @@ async function main(argv) {
       duration_s: options.durationS,
       reps: options.reps,
       workers: options.workers ?? 'nestor default',
+      commit_window_us: options.commitWindowUs ?? 'nestor default',
       failure_threshold_pct: FAILURE_THRESHOLD_PCT,
       pool: POOL,
       ladders: plan,

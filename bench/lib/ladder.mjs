@@ -20,11 +20,12 @@ const FAILED_RATES_TO_STOP = 2;
 const EXCHANGES_PER_POINT = Math.floor(POOL.size * 0.95);
 
 export class PointRunner {
-  constructor({ lab, workDir, runByte, workers, log }) {
+  constructor({ lab, workDir, runByte, workers, commitWindowUs, log }) {
     this.lab = lab;
     this.workDir = workDir;
     this.runByte = runByte;
     this.workers = workers;
+    this.commitWindowUs = commitWindowUs;
     this.log = log;
     this.count = 0;
   }
@@ -46,7 +47,7 @@ export class PointRunner {
     // not measure the server, so such points are kept but left out of medians and spreads.
     let errorSource = 'server';
     try {
-      server = await SYSTEMS[system].start(this.lab, dir, { workers: this.workers });
+      server = await SYSTEMS[system].start(this.lab, dir, { workers: this.workers, commitWindowUs: this.commitWindowUs });
       procs = server.procs ?? [server];
       if (server.haStates !== undefined) point.ha_states_at_start = server.haStates;
       const before = procs.map((proc) => readCpuSeconds(proc.pid));

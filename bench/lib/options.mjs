@@ -6,6 +6,7 @@ import { SYSTEMS, SYSTEM_NAMES } from './systems.mjs';
 const SINGLE_SYSTEM_NAMES = SYSTEM_NAMES.filter((s) => !SYSTEMS[s].pair);
 
 export const USAGE = `usage: sudo npm run bench -- [--quick] [--systems LIST] [--generators LIST] [--workers N]
+                                [--commit-window US] [--rates LIST]
                                 [--duration S] [--reps N] [--output NAME] [--from-json]
 
 Measure nestor, single and as HA pairs, against ISC Kea 2.2 (single- and multi-threaded, and HA
@@ -18,8 +19,12 @@ options:
   --systems LIST      comma-separated subset of ${SYSTEM_NAMES.join(',')}
   --generators LIST   comma-separated subset of ${GENERATOR_NAMES.join(',')}
   --workers N         worker threads for nestor (nestor serve --workers N); default: nestor's own
+  --commit-window US  nestor's Dhcp4.nestor.commit-window-us (0 commits every batch at once);
+                      default: nestor's own
   --duration S        seconds per point (default 10, quick 2); points at high rates are shortened
                       so that every exchange still gets a new address from the pool
+  --rates LIST        comma-separated offered rates (new clients/s) to measure instead of the
+                      ladders, for every selected system and generator
   --reps N            repetitions per point, interleaved between systems (default 3)
   --output NAME       write bench/results/NAME.json and NAME.svg instead (letters, digits, - and _)
   --from-json         recompute the summary, ratios, chart and table from the points already in
@@ -31,16 +36,17 @@ options:
 /** Offered rates (new clients/s) per generator. perfdhcp needs about a core at 60k packets/s, so it stops at 12k. */
 const FULL_LADDERS = {
   perfdhcp: [1_000, 2_000, 3_000, 4_500, 6_500, 9_000, 12_000],
-  loadgen: [2_000, 4_000, 6_000, 9_000, 13_000, 20_000, 30_000, 45_000, 68_000, 100_000, 150_000, 220_000, 320_000],
+  loadgen: [2_000, 4_000, 6_000, 9_000, 13_000, 16_000, 20_000, 30_000, 45_000, 68_000, 100_000, 150_000, 220_000, 320_000],
 };
 
 /**
  * Offered rates for the HA pairs. Kea 2.2 pairs lose exchanges above about 3,000/s on a 2-core
- * machine, so the loadgen ladder steps by 1,000/s up to 4,000/s before it widens.
+ * machine, so the loadgen ladder steps by 1,000/s up to 4,000/s before it widens. nestor pairs
+ * reach their limit between 13,000 and 20,000/s, so the ladder is finer there too.
  */
 const PAIR_LADDERS = {
   perfdhcp: FULL_LADDERS.perfdhcp,
-  loadgen: [1_000, 2_000, 3_000, 4_000, 6_000, 9_000, 13_000, 20_000, 30_000, 45_000],
+  loadgen: [1_000, 2_000, 3_000, 4_000, 6_000, 9_000, 13_000, 15_000, 17_000, 20_000, 30_000, 45_000],
 };
 
 /**
@@ -67,7 +73,9 @@ export function parseOptions(argv) {
       case '--systems': options.systems = parseList(arg, value(), SYSTEM_NAMES); break;
       case '--generators': options.generators = parseList(arg, value(), GENERATOR_NAMES); break;
       case '--workers': options.workers = parseInteger(arg, value(), 0, 64); break;
+      case '--commit-window': options.commitWindowUs = parseInteger(arg, value(), 0, 100_000); break;
       case '--duration': options.durationS = parseInteger(arg, value(), 1, 120); break;
+      case '--rates': options.rates = parseRates(arg, value()); break;
       case '--reps': options.reps = parseInteger(arg, value(), 1, 20); break;
       case '--output': options.output = parseName(arg, value()); break;
       case '--from-json': options.fromJson = true; break;
@@ -86,7 +94,8 @@ export function parseOptions(argv) {
 export function planLadders(options) {
   const plan = {};
   for (const generator of options.generators) {
-    const byKind = options.quick ? QUICK_PLAN[generator].rates : { single: FULL_LADDERS[generator], pair: PAIR_LADDERS[generator] };
+    let byKind = options.quick ? QUICK_PLAN[generator].rates : { single: FULL_LADDERS[generator], pair: PAIR_LADDERS[generator] };
+    if (options.rates !== undefined) byKind = { single: options.rates, pair: options.rates };
     const candidates = options.quick ? QUICK_PLAN[generator].systems : SYSTEM_NAMES;
     const systems = candidates.filter((s) => options.systems.includes(s) && byKind[kindOf(s)] !== undefined);
     if (systems.length === 0) continue;
@@ -113,6 +122,12 @@ function parseList(name, text, allowed) {
   }
   if (items.length === 0) throw new UsageError(`${name}: the list is empty`);
   return allowed.filter((a) => items.includes(a));
+}
+
+function parseRates(name, text) {
+  const rates = text.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map((s) => parseInteger(name, s, 100, 1_000_000));
+  if (rates.length === 0) throw new UsageError(`${name}: the list is empty`);
+  return [...new Set(rates)].sort((a, b) => a - b);
 }
 
 function parseInteger(name, text, min, max) {
