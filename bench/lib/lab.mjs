@@ -69,6 +69,24 @@ export class Lab {
     this.hasPair = true;
   }
 
+  /**
+   * Reads the UDP counters of the client namespace and of each server namespace: datagrams the
+   * kernel dropped because a socket's receive buffer was full (RcvbufErrors of /proc/net/snmp).
+   */
+  readUdpDrops() {
+    const namespaces = { client: this.clientNs, server: this.serverNs, ...(this.hasPair ? { server2: this.server2Ns } : {}) };
+    const drops = {};
+    for (const [name, ns] of Object.entries(namespaces)) {
+      const snmp = run('ip', ['netns', 'exec', ns, 'cat', '/proc/net/snmp']);
+      const lines = snmp.split('\n').filter((line) => line.startsWith('Udp: '));
+      const fields = lines[0]?.split(/\s+/) ?? [];
+      const values = lines[1]?.split(/\s+/) ?? [];
+      const value = Number(values[fields.indexOf('RcvbufErrors')]);
+      drops[name] = Number.isFinite(value) ? value : 0;
+    }
+    return drops;
+  }
+
   addNamespace(ns) {
     run('ip', ['netns', 'add', ns]);
     this.created.push(ns);

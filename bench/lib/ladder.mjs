@@ -51,6 +51,7 @@ export class PointRunner {
       procs = server.procs ?? [server];
       if (server.haStates !== undefined) point.ha_states_at_start = server.haStates;
       const before = procs.map((proc) => readCpuSeconds(proc.pid));
+      const udpDropsBefore = this.lab.readUdpDrops();
       errorSource = 'generator';
       const address = SYSTEMS[system].address ?? SERVER_ADDRESS;
       const result = await GENERATORS[generator].run(this.lab, { rate, durationS: duration, macBase, server: address });
@@ -58,6 +59,10 @@ export class PointRunner {
       const exited = procs.findIndex((proc) => !isRunning(proc.pid));
       if (exited >= 0) throw new Error(`${system} (process ${exited + 1} of ${procs.length}) exited during the point: ${procs[exited].output().stderr.slice(-1_000)}`);
       const after = procs.map((proc) => readCpuSeconds(proc.pid));
+      // Where exchanges were lost: a full receive buffer in the generator's namespace means the
+      // generator could not read replies fast enough, one in a server namespace means the server.
+      const udpDropsAfter = this.lab.readUdpDrops();
+      const udpReceiveBufferDrops = Object.fromEntries(Object.entries(udpDropsAfter).map(([ns, n]) => [ns, n - (udpDropsBefore[ns] ?? 0)]));
       // Server CPU per lease counts every process of the system, so both servers of a pair.
       const cpuEach = after.map((a, i) => a.cpuS - before[i].cpuS);
       const serverCpuS = cpuEach.reduce((x, y) => x + y, 0);
@@ -65,6 +70,7 @@ export class PointRunner {
         server_cpu_s: round(serverCpuS, 3),
         server_threads: after.reduce((n, a) => n + a.threads, 0),
         server_cpu_per_lease_us: result.acks > 0 ? round((serverCpuS * 1e6) / result.acks, 2) : null,
+        udp_receive_buffer_drops: udpReceiveBufferDrops,
       });
       if (procs.length > 1) point.server_cpu_s_each = cpuEach.map((x) => round(x, 3));
       if (server.readHaStates !== undefined) point.ha_states_at_end = await server.readHaStates();
@@ -130,7 +136,9 @@ function formatPoint(p) {
   const head = `${p.generator.padEnd(8)} ${p.system.padEnd(9)} ${String(p.offered_rate).padStart(7)}/s rep ${p.rep} ${String(p.duration_s).padStart(5)} s`;
   if (p.error !== undefined) return `${head}  ERROR ${p.error.split('\n')[0].slice(0, 160)}`;
   const cpu = p.server_cpu_per_lease_us === null ? '-' : `${p.server_cpu_per_lease_us.toFixed(1)} us`;
-  return `${head}  ${Math.round(p.leases_per_s).toString().padStart(7)} leases/s  failed ${p.failed_pct.toFixed(2).padStart(6)} %  cpu/lease ${cpu}`;
+  const drops = Object.entries(p.udp_receive_buffer_drops ?? {}).filter(([, n]) => n > 0).map(([ns, n]) => `${ns} ${n}`).join(', ');
+  const dropText = drops === '' ? '' : `  full receive buffers: ${drops}`;
+  return `${head}  ${Math.round(p.leases_per_s).toString().padStart(7)} leases/s  failed ${p.failed_pct.toFixed(2).padStart(6)} %  cpu/lease ${cpu}${dropText}`;
 }
 
 function hex(n) {
