@@ -416,7 +416,13 @@ export class Server {
   }
 
   private logSummary(): void {
-    logMessage(this.log, 'SERVER_COUNTERS', { ...this.stats, ...this.dispatcher.counters, ...this.egress.counters, ...this.ha?.summary() });
+    logMessage(this.log, 'SERVER_COUNTERS', { ...this.stats, ...this.dispatcher.counters, ...this.egress.counters, ...this.commitCounters(), ...this.ha?.summary() });
+  }
+
+  /** Returns the group-commit counters for the log: commits, the jobs (batches and partner updates) they carried, failed commits. */
+  private commitCounters(): Record<string, number> {
+    const { commits, jobs, failedCommits } = this.commits.counters;
+    return { leaseCommits: commits, leaseCommitJobs: jobs, leaseCommitsFailed: failedCommits };
   }
 
   /** Stop receiving, finish in-flight batches, close workers and the store. */
@@ -433,7 +439,7 @@ export class Server {
     await this.dispatcher.close();
     await this.store.close();
     this.lock.release();
-    logMessage(this.log, 'SERVER_STOPPED', { ...this.stats, ...this.egress.counters });
+    logMessage(this.log, 'SERVER_STOPPED', { ...this.stats, ...this.egress.counters, ...this.commitCounters() });
   }
 }
 

@@ -87,5 +87,14 @@ describe.skipIf(skip).each([0, 1, 2])('relay path: perfdhcp with 2,000 clients, 
     const exit = await server.exited;
     expect(exit.code).toBe(0);
     expect(server.output).toContain('"msgId":"SERVER_STOPPED"');
+
+    // Without workers the main thread commits the 2,000 REQUESTs in group commits: at least one
+    // commit, never more commits than jobs, none failed. Workers commit their own batches instead.
+    const stopped = server.output.split('\n').find((line) => line.includes('"msgId":"SERVER_STOPPED"'))!;
+    const counters = JSON.parse(stopped) as { leaseCommits: number; leaseCommitJobs: number; leaseCommitsFailed: number };
+    if (workers === 0) expect(counters.leaseCommits).toBeGreaterThan(0);
+    else expect(counters.leaseCommits).toBe(0);
+    expect(counters.leaseCommitJobs).toBeGreaterThanOrEqual(counters.leaseCommits);
+    expect(counters.leaseCommitsFailed).toBe(0);
   });
 });

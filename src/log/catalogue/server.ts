@@ -29,7 +29,7 @@ export const SERVER_MESSAGES: readonly MessageEntry[] = [
   },
   {
     id: 'SERVER_COUNTERS', level: 'info', message: 'packet counters',
-    help: 'A periodic summary of what the server received, dropped and sent, with the number of requests per engine outcome (offer, ack, nak, drops by reason). Use it to watch for malformed traffic, pool exhaustion or queue overflows.',
+    help: 'A periodic summary of what the server received, dropped and sent, with the number of requests per engine outcome (offer, ack, nak, drops by reason). `leaseCommits` counts the group commits of the main thread (worker threads commit their own batches) and `leaseCommitJobs` the batches and HA lease updates those commits carried, so their ratio shows how many share one fsync. Use it to watch for malformed traffic, pool exhaustion or queue overflows.',
   },
   {
     id: 'SERVER_COMMIT_FAILED', level: 'error', message: 'lease batch not committed, replies dropped',
