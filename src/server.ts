@@ -274,6 +274,7 @@ export class Server {
       port: this.config.nestor.serverPort,
       socketType: this.config.socketType,
       workers: this.workers,
+      commitWindowUs: this.config.nestor.commitWindowUs,
       leaseDatabase: this.config.leaseDatabase.path,
       subnets: this.config.subnets.length,
     });
