@@ -255,22 +255,6 @@ def restart(c, now):
     c['kind'] = 0
     send(c, 1, now)
 
-def options_of(data):
-    found = {}
-    at = 240
-    while at < len(data) and data[at] != 255:
-        if data[at] == 0:
-            at += 1
-            continue
-        if at + 1 >= len(data):
-            break
-        found[data[at]] = data[at + 2:at + 2 + data[at + 1]]
-        at += 2 + data[at + 1]
-    return found
-
-def ip_text(b):
-    return '.'.join(str(x) for x in b)
-
 clients = []
 for i in range(count):
     n = first + i

@@ -642,7 +642,7 @@ http.createServer((req, res) => {
 }).listen(Number(port), host, () => console.log('listening on ' + host + ':' + port));
 `;
 
-/** Python helpers of the raw-socket DHCP clients: argument parsing, the socket, and DISCOVER and REQUEST frames. */
+/** Python helpers of the raw-socket DHCP clients: argument parsing, the socket, DISCOVER and REQUEST frames, and reading replies. */
 export const RAW_DHCP_CLIENT_PY = `import json, random, select, socket, struct, sys, time
 ifname, count, first, timeout, rate = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
@@ -669,14 +669,6 @@ def message(c, kind):
         options += bytes([50, 4]) + c['offered'] + bytes([54, 4]) + c['server']
     return head + bytes(192) + struct.pack('!I', 0x63825363) + options + b'\\xff'
 
-`;
-
-const DORA_CLIENTS_PY = `${RAW_DHCP_CLIENT_PY}
-def send(c, kind, now):
-    c['kind'] = kind
-    c['sent'] = now
-    s.send(frame(c['mac'], message(c, kind)))
-
 def options_of(data):
     found = {}
     at = 240
@@ -692,6 +684,14 @@ def options_of(data):
 
 def ip_text(b):
     return '.'.join(str(x) for x in b)
+
+`;
+
+const DORA_CLIENTS_PY = `${RAW_DHCP_CLIENT_PY}
+def send(c, kind, now):
+    c['kind'] = kind
+    c['sent'] = now
+    s.send(frame(c['mac'], message(c, kind)))
 
 clients = []
 for i in range(count):
