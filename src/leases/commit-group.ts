@@ -16,7 +16,7 @@ import { logMessage } from '../log/logger.js';
 import type { Logger } from '../log/logger.js';
 import type { LeaseStore, LeaseWriter } from './types.js';
 
-/** Called once per job, after its commit: with the job's result, or with the error that stopped the commit. */
+/** Callback run once per job after its commit, with the job's result or with the error that stopped the commit. */
 export type CommitCallback<T> = (result: T | undefined, err: unknown) => void;
 
 export interface CommitGroupOptions {
@@ -35,7 +35,7 @@ interface Job {
   done: CommitCallback<unknown>;
 }
 
-const hrtimeUs = (): number => Number(process.hrtime.bigint() / 1000n);
+const monotonicUs = (): number => performance.now() * 1000;
 
 export class CommitGroup {
   readonly counters = { commits: 0, jobs: 0, failedCommits: 0 };
@@ -49,7 +49,7 @@ export class CommitGroup {
     private readonly store: LeaseStore,
     private readonly opts: CommitGroupOptions,
   ) {
-    this.nowUs = opts.nowUs ?? hrtimeUs;
+    this.nowUs = opts.nowUs ?? monotonicUs;
   }
 
   /** Requests waiting for the next commit. */
@@ -72,7 +72,7 @@ export class CommitGroup {
     }
   }
 
-  /** Same as submit(), as a promise that rejects with the commit's error. */
+  /** Queues `run` like submit() and returns a promise of its result, rejected with the commit's error. */
   submitAsync<T>(weight: number, run: (tx: LeaseWriter) => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.submit(weight, run, (result, err) => (err === undefined ? resolve(result as T) : reject(err)));
@@ -117,7 +117,7 @@ export class CommitGroup {
       results = this.store.transact((tx) => jobs.map((job) => job.run(tx)));
       this.counters.commits++;
     } catch (err) {
-      failure = err ?? new Error('the lease transaction failed');
+      failure = err ?? new Error('the lease transaction failed without an error value');
       this.counters.failedCommits++;
     }
     this.lastCommitEndUs = this.nowUs();

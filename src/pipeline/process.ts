@@ -42,7 +42,7 @@ export class BatchProcessor {
     reply: undefined, delivery: { kind: DeliveryKind.BROADCAST, address: 0, port: 0 }, outcome: '', changes: [],
   };
 
-  /** Requests the latest 'reads' pass left for a 'writes' pass; 0 means the batch needs no write pass. */
+  /** Number of requests the latest 'reads' pass left for a 'writes' pass. 0 means the batch needs no write pass. */
   writesSkipped = 0;
 
   /** The store as a LeaseWriter that rejects writes, for the read pass outside any transaction. */

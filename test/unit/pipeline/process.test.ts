@@ -70,6 +70,17 @@ function setup(store = new MemoryLeaseStore()): { processor: BatchProcessor; sto
   return { processor: new BatchProcessor(engine, store, log), store };
 }
 
+/** Offers an address to client 02:00:00:00:00:01 and builds that client's REQUEST for it. */
+function offerThenRequest(processor: BatchProcessor): { yiaddr: number; request: Uint8Array } {
+  const offer = processor.process(workBatch([discover(1)]));
+  const yiaddr = new DataView(offer.data.buffer, offer.data.byteOffset).getUint32(offer.meta[R_OFFSET] + 16);
+  const request = buildRequest({
+    messageType: MSG_DHCPREQUEST, xid: 0x1001, chaddr: '02:00:00:00:00:01', giaddr: RELAY, hops: 1,
+    options: [[50, Uint8Array.of(yiaddr >>> 24, (yiaddr >>> 16) & 0xff, (yiaddr >>> 8) & 0xff, yiaddr & 0xff)], [54, Uint8Array.of(198, 18, 0, 1)]],
+  });
+  return { yiaddr, request };
+}
+
 function messageTypeOf(data: Uint8Array, offset: number): number {
   return data[offset + 240] === 53 ? data[offset + 242] : -1;
 }
@@ -97,13 +108,8 @@ describe('pipeline: batch processing', () => {
 
   it('commits the lease before returning the ACK and reports the change', () => {
     const { processor, store } = setup();
-    const offer = processor.process(workBatch([discover(1)]));
-    const yiaddr = new DataView(offer.data.buffer, offer.data.byteOffset).getUint32(offer.meta[R_OFFSET] + 16);
+    const { yiaddr, request } = offerThenRequest(processor);
 
-    const request = buildRequest({
-      messageType: MSG_DHCPREQUEST, xid: 0x1001, chaddr: '02:00:00:00:00:01', giaddr: RELAY, hops: 1,
-      options: [[50, Uint8Array.of(yiaddr >>> 24, (yiaddr >>> 16) & 0xff, (yiaddr >>> 8) & 0xff, yiaddr & 0xff)], [54, Uint8Array.of(198, 18, 0, 1)]],
-    });
     const ack = processor.process(workBatch([request]));
 
     expect(ack.count).toBe(1);
@@ -126,12 +132,7 @@ describe('pipeline: batch processing', () => {
 
   it('read pass opens no transaction', () => {
     const { processor, store } = setup();
-    const offer = processor.process(workBatch([discover(1)]));
-    const yiaddr = new DataView(offer.data.buffer, offer.data.byteOffset).getUint32(offer.meta[R_OFFSET] + 16);
-    const request = buildRequest({
-      messageType: MSG_DHCPREQUEST, xid: 0x1001, chaddr: '02:00:00:00:00:01', giaddr: RELAY, hops: 1,
-      options: [[50, Uint8Array.of(yiaddr >>> 24, (yiaddr >>> 16) & 0xff, (yiaddr >>> 8) & 0xff, yiaddr & 0xff)], [54, Uint8Array.of(198, 18, 0, 1)]],
-    });
+    const { yiaddr, request } = offerThenRequest(processor);
     const batch = workBatch([discover(2), request, discover(3)]);
     let transactions = 0;
     const transact = store.transact.bind(store);
@@ -155,12 +156,7 @@ describe('pipeline: batch processing', () => {
 
   it('write pass inside a caller transaction', () => {
     const { processor, store } = setup();
-    const offer = processor.process(workBatch([discover(1)]));
-    const yiaddr = new DataView(offer.data.buffer, offer.data.byteOffset).getUint32(offer.meta[R_OFFSET] + 16);
-    const request = buildRequest({
-      messageType: MSG_DHCPREQUEST, xid: 0x1001, chaddr: '02:00:00:00:00:01', giaddr: RELAY, hops: 1,
-      options: [[50, Uint8Array.of(yiaddr >>> 24, (yiaddr >>> 16) & 0xff, (yiaddr >>> 8) & 0xff, yiaddr & 0xff)], [54, Uint8Array.of(198, 18, 0, 1)]],
-    });
+    const { yiaddr, request } = offerThenRequest(processor);
     const batch = workBatch([request]);
 
     expect(() => store.transact((tx) => {
