@@ -3,6 +3,7 @@
 // that imports all the others.
 
 import { readFileSync } from 'node:fs';
+import type { Duplex } from 'node:stream';
 
 import type { Logger } from 'pino';
 
@@ -30,7 +31,8 @@ import { ControlHttpServer } from './control/http.js';
 import type { ControlHttpOptions } from './control/http.js';
 import { DhcpView } from './codec/view.js';
 import { DecodeOutcome } from './codec/types.js';
-import { registerBulkUpdate } from './ha/bulk.js';
+import { applyStreamChanges, registerBulkUpdate } from './ha/bulk.js';
+import { LEASE_STREAM_PROTOCOL, serveLeaseStream } from './ha/lease-stream.js';
 import { registerHaCommands } from './ha/commands.js';
 import { PeerClient } from './ha/peer-client.js';
 import { HaService } from './ha/service.js';
@@ -224,7 +226,8 @@ export class Server {
       connect: (peer) => new PeerClient({ peer, log }),
     });
     registerHaCommands(control.commands, ha);
-    registerBulkUpdate(control.commands, { config: this.config, store: this.store, log, nowSec: () => Math.floor(Date.now() / 1000) }, this.commits);
+    const writeContext = { config: this.config, store: this.store, log, nowSec: () => Math.floor(Date.now() / 1000) };
+    registerBulkUpdate(control.commands, writeContext, this.commits);
     control.addStatusPart(() => ha.statusReport());
     this.ha = ha;
 
@@ -232,7 +235,13 @@ export class Server {
     // Kea 2.2 does not resend a request that meets a connection its peer closed, so idle
     // connections stay open well beyond a heartbeat period and the client side closes them.
     const idleTimeoutMs = Math.max(PEER_IDLE_TIMEOUT_MS, 3 * haConfig.heartbeatDelayMs);
-    const options: ControlHttpOptions = { host: self.host, port: self.port, handler: (request) => control.execute(request), log, realm: 'nestor-ha', idleTimeoutMs };
+    // A nestor peer sends its lease updates on the lease stream, which it opens through this listener.
+    const upgrades = {
+      [LEASE_STREAM_PROTOCOL]: (socket: Duplex, head: Buffer, remote: string) => serveLeaseStream(socket, head, {
+        apply: (changes) => applyStreamChanges(writeContext, changes, this.commits), remote, log,
+      }),
+    };
+    const options: ControlHttpOptions = { host: self.host, port: self.port, handler: (request) => control.execute(request), upgrades, log, realm: 'nestor-ha', idleTimeoutMs };
     const password = self.basicAuthPassword ?? (self.basicAuthPasswordFile === undefined ? undefined : readFileSync(self.basicAuthPasswordFile, 'utf8').replace(/\r?\n$/, ''));
     // Kea's own listener accepts anyone. nestor requires the credentials its peers are configured
     // to send to it (this server's entry in peers), so a copied configuration protects both sides.

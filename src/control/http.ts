@@ -4,13 +4,16 @@
 // stays open unless the client asks to close it. Transport errors get a status other than 200 and
 // a JSON map `{ "result": <status>, "text": <reason> }`, as Kea does. The request path is ignored,
 // as in Kea. One deliberate difference: Kea answers a method other than POST with 400, this server
-// with 405 and an `Allow: POST` header. Binds only to the host and port it is given.
+// with 405 and an `Allow: POST` header. Binds only to the host and port it is given. A listener
+// built with `upgrades` also lets an authenticated client switch the connection to another
+// protocol (HTTP Upgrade). The HA peer listener offers the lease stream this way (ha/lease-stream.ts).
 
 import { timingSafeEqual } from 'node:crypto';
 import { createServer as createHttpServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 
 import type { Logger } from 'pino';
 
@@ -23,6 +26,8 @@ import { MAX_COMMAND_BYTES, checkEnvelope, isRequest, stripComments } from './pa
 const REQUEST_TIMEOUT_MS = 10_000;
 /** Kea closes an idle persistent connection after this long. */
 const IDLE_TIMEOUT_MS = 30_000;
+/** TCP keepalive on a connection that switched protocols, which has no idle timeout, so a vanished peer's connection ends. */
+const UPGRADED_KEEPALIVE_MS = 15_000;
 
 export interface BasicAuthClient {
   user: string;
@@ -54,12 +59,22 @@ export interface ControlHttpOptions {
   /** How long an idle persistent connection stays open; Kea's 30 s by default. */
   idleTimeoutMs?: number;
   handler: (request: ControlRequest) => Promise<ControlAnswer>;
+  /**
+   * Protocols a client may switch to with `GET` and `Upgrade: <name>`, after the same basic
+   * authentication (and TLS) as a command. Each gets the connection after the 101 response.
+   */
+  upgrades?: Readonly<Record<string, UpgradeHandler>>;
   log: Logger;
 }
+
+/** Takes over a connection that switched protocols. `head` contains bytes that arrived with the request. */
+export type UpgradeHandler = (socket: Duplex, head: Buffer, remote: string) => void;
 
 export class ControlHttpServer {
   private server: Server | undefined;
   private readonly credentials: Buffer[];
+  /** Connections that switched protocols; the HTTP server no longer tracks them, so stop() ends them here. */
+  private readonly upgraded = new Set<Duplex>();
 
   constructor(private readonly options: ControlHttpOptions) {
     if (options.host === '') throw new Error('ControlHttpServer: host must name the address to bind');
@@ -75,6 +90,8 @@ export class ControlHttpServer {
       : createHttpsServer({ cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: tls.requireClientCert ?? true, rejectUnauthorized: tls.requireClientCert ?? true }, listener);
     server.requestTimeout = REQUEST_TIMEOUT_MS;
     server.keepAliveTimeout = this.options.idleTimeoutMs ?? IDLE_TIMEOUT_MS;
+    // Without an upgrade listener, Node serves an upgrade request as a plain request (405 here).
+    if (this.options.upgrades !== undefined) server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
 
     try {
       await new Promise<void>((resolve, reject) => {
@@ -106,6 +123,7 @@ export class ControlHttpServer {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     setImmediate(() => server.closeAllConnections());
+    for (const socket of this.upgraded) socket.destroy();
     await closed;
     logMessage(this.options.log, 'CONTROL_HTTP_CLOSED', { peer: `${this.options.host}:${this.options.port}` });
   }
@@ -125,6 +143,29 @@ export class ControlHttpServer {
       if (size > limit) return sendStatus(res, 413, { Connection: 'close' });
       void this.answer(Buffer.concat(chunks).toString('utf8'), res);
     });
+  }
+
+  /** Responds to an upgrade request with 101 and hands the connection over, or with an error status and closes it. */
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const refuse = (status: number, headers = ''): void => {
+      socket.end(`HTTP/1.1 ${status} ${STATUS_TEXTS[status] ?? 'Error'}\r\n${headers}Content-Length: 0\r\nConnection: close\r\n\r\n`);
+    };
+    if (req.method !== 'GET') return refuse(405, 'Allow: GET\r\n');
+    if (this.credentials.length > 0 && !this.isAuthorized(req.headers.authorization)) {
+      return refuse(401, `WWW-Authenticate: Basic realm="${this.options.realm ?? 'nestor'}"\r\n`);
+    }
+    const protocol = req.headers.upgrade ?? '';
+    const handler = Object.hasOwn(this.options.upgrades ?? {}, protocol) ? this.options.upgrades![protocol] : undefined;
+    if (handler === undefined) return refuse(400);
+
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: ${protocol}\r\n\r\n`);
+    const tcp = socket as Socket;
+    tcp.setNoDelay?.(true);
+    tcp.setKeepAlive?.(true, UPGRADED_KEEPALIVE_MS);
+    this.upgraded.add(socket);
+    socket.once('close', () => this.upgraded.delete(socket));
+    handler(socket, head, `${tcp.remoteAddress ?? '?'}:${tcp.remotePort ?? '?'}`);
   }
 
   /** Header checks in Kea's order; returns the status to send, or undefined when the request may proceed. */

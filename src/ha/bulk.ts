@@ -18,12 +18,13 @@ import type { ControlAnswer } from '../control/answer.js';
 import { checkKnownKeys, describe, requireArgs } from '../control/args.js';
 import type { Args } from '../control/args.js';
 import type { CommandTable } from '../control/commands.js';
-import { LEASE_KEYS, LEASE_TOLERATED_KEYS, readAddress } from '../control/lease-args.js';
+import { LEASE_KEYS, LEASE_TOLERATED_KEYS, readAddress, subnetForLease } from '../control/lease-args.js';
 import { readLease } from '../control/lease-writes.js';
 import type { LeaseWriteContext } from '../control/lease-writes.js';
 import type { LeaseChange } from '../engine/types.js';
 import type { CommitGroup } from '../leases/commit-group.js';
 import type { Lease4, LeaseWriter } from '../leases/types.js';
+import type { StreamChange } from './lease-stream.js';
 import { leaseChangeCommand } from './lease-sync.js';
 
 export const BULK_UPDATE_COMMAND = 'lease4-bulk-update';
@@ -83,7 +84,32 @@ function applyBulk(ctx: LeaseWriteContext, args: Args | undefined, commits: Comm
 
   // Every entry is checked before the transaction, so a bad entry fails alone and the rest apply.
   const planned = (leases as unknown[]).map((entry, i) => plan(ctx, entry, i));
-  const apply = (tx: LeaseWriter): BulkResult[] => planned.map((step): BulkResult => {
+  if (commits === undefined) return bulkAnswer(ctx.store.transact((tx) => applyPlanned(tx, planned)));
+  return commits.submitAsync(planned.length, (tx) => applyPlanned(tx, planned)).then(bulkAnswer);
+}
+
+/**
+ * Stores changes that came over the lease stream, in the next group commit (or a transaction of
+ * their own without `commits`), and resolves with one result per change once they are committed.
+ * A lease whose subnet this server does not have fails alone, as in the JSON request.
+ */
+export function applyStreamChanges(ctx: LeaseWriteContext, changes: readonly StreamChange[], commits: CommitGroup | undefined): Promise<BulkResult[]> {
+  const planned = changes.map((change): Planned => (change.kind === 'update' ? checkSubnet(ctx, change.lease) : change));
+  if (commits === undefined) return Promise.resolve(ctx.store.transact((tx) => applyPlanned(tx, planned)));
+  return commits.submitAsync(planned.length, (tx) => applyPlanned(tx, planned));
+}
+
+function checkSubnet(ctx: LeaseWriteContext, lease: Lease4): Planned {
+  try {
+    lease.subnetId = subnetForLease(ctx.config, { 'subnet-id': lease.subnetId }, lease.address).id;
+    return { kind: 'update', lease };
+  } catch (err) {
+    return { kind: 'invalid', text: (err as Error).message };
+  }
+}
+
+function applyPlanned(tx: LeaseWriter, planned: readonly Planned[]): BulkResult[] {
+  return planned.map((step): BulkResult => {
     switch (step.kind) {
       case 'invalid':
         return { result: RESULT_ERROR, text: step.text };
@@ -94,8 +120,6 @@ function applyBulk(ctx: LeaseWriteContext, args: Args | undefined, commits: Comm
         return { result: RESULT_SUCCESS };
     }
   });
-  if (commits === undefined) return bulkAnswer(ctx.store.transact(apply));
-  return commits.submitAsync(planned.length, apply).then(bulkAnswer);
 }
 
 function bulkAnswer(results: BulkResult[]): ControlAnswer {

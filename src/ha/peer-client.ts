@@ -14,6 +14,8 @@ import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 
 import type { Logger } from 'pino';
 
@@ -26,6 +28,8 @@ const DEFAULT_MAX_CONNECTIONS = 4;
 export const MAX_REPLY_BYTES = 64 * 1024 * 1024;
 /** Idle connections are closed after this long, before Kea's listener closes them after 30 s. */
 const IDLE_CONNECTION_TIMEOUT_MS = 20_000;
+/** TCP keepalive on an upgraded connection, which has no idle timeout, so a vanished peer's connection ends. */
+const UPGRADED_KEEPALIVE_MS = 15_000;
 /** Failures that mean the peer closed the connection before it read the request. */
 const STALE_CONNECTION_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE']);
 
@@ -116,6 +120,41 @@ export class PeerClient {
     this.pending++;
     return this.exchange(command, body, timeoutMs).finally(() => {
       this.pending--;
+    });
+  }
+
+  /**
+   * Requests that the peer's listener switch a new connection to `protocol` (HTTP Upgrade, with
+   * this peer's authentication and TLS). Resolves with the connection after a 101 response, or
+   * 'refused' when the listener responds with any other status. Rejects with PeerRequestError kind 'connect'
+   * when no connection could be made. The caller owns the connection and bounds the wait.
+   */
+  openUpgrade(protocol: string): Promise<Duplex | 'refused'> {
+    if (this.isClosed) return Promise.reject(this.failure('connect', protocol, `client is closed, '${protocol}' was not opened`));
+    const { peer } = this;
+    const options: RequestOptions = {
+      method: 'GET',
+      host: peer.host,
+      port: peer.port,
+      path: peer.path,
+      agent: this.freshAgent,
+      headers: { ...this.headers, Connection: 'Upgrade', Upgrade: protocol },
+    };
+    return new Promise((resolve, reject) => {
+      const req = peer.scheme === 'https' ? httpsRequest(options) : httpRequest(options);
+      req.on('upgrade', (_res: IncomingMessage, socket: Duplex, head: Buffer) => {
+        const tcp = socket as Socket;
+        tcp.setNoDelay?.(true);
+        tcp.setKeepAlive?.(true, UPGRADED_KEEPALIVE_MS);
+        if (head.length > 0) socket.unshift(head);
+        resolve(socket);
+      });
+      req.on('response', (res: IncomingMessage) => {
+        res.resume();
+        resolve('refused');
+      });
+      req.on('error', (err: NodeJS.ErrnoException) => reject(this.connectionFailure(protocol, err)));
+      req.end();
     });
   }
 

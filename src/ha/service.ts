@@ -7,6 +7,8 @@
 // Kea's does, so reactions follow the heartbeat rhythm. A handler returns the next state, or
 // undefined to stay; a transition runs the new state's handler at once.
 
+import type { Duplex } from 'node:stream';
+
 import type { Logger } from 'pino';
 
 import { ipToString } from '../codec/addr.js';
@@ -17,6 +19,7 @@ import type { NetworkState } from '../control/network-state.js';
 import { CommunicationState } from './communication.js';
 import type { AnalyzedQuery, HeartbeatReport } from './communication.js';
 import { BULK_UPDATE_COMMAND, MAX_BULK_CHANGES, bulkArguments, readBulkResults } from './bulk.js';
+import { LEASE_STREAM_PROTOCOL, LeaseStreamClient } from './lease-stream.js';
 import type { BulkResult } from './bulk.js';
 import { leaseChangeCommand, mergeLeasePage } from './lease-sync.js';
 import { servedScopes, scopeOfBucket } from './query-filter.js';
@@ -32,6 +35,8 @@ export interface PeerAnswer {
 /** The connection to one peer: PeerClient in production, a fake in scenario tests. */
 export interface PeerLink {
   send(command: string, args: Record<string, unknown> | undefined, timeoutMs: number): Promise<PeerAnswer>;
+  /** Switches a new connection to another protocol (HTTP Upgrade); a link without it never uses the lease stream. */
+  openUpgrade?(protocol: string): Promise<Duplex | 'refused'>;
   close(): void;
 }
 
@@ -119,6 +124,8 @@ export class HaService {
   private readonly bulkLanes = new Map<string, BulkLane>();
   /** Peers known to serve lease4-bulk-update (nestor peers), learned from list-commands. */
   private readonly bulkPeers = new Set<string>();
+  /** The lease stream to each nestor peer whose link can open one. */
+  private readonly streams = new Map<string, LeaseStreamClient>();
   /** Peers whose commands were asked for, or are being asked for, since they last became reachable. */
   private readonly probedPeers = new Set<string>();
   /** The protocol last logged for each peer, so HA_PEER_PROTOCOL appears once per change. */
@@ -165,6 +172,7 @@ export class HaService {
     this.stopped = true;
     if (this.heartbeatTimer !== undefined) clearTimeout(this.heartbeatTimer);
     this.heartbeatTimer = undefined;
+    for (const stream of this.streams.values()) stream.close();
     for (const link of this.links.values()) link.close();
   }
 
@@ -348,22 +356,41 @@ export class HaService {
       }
       lane.inFlight++;
       const changes = parts.flatMap((part) => part.changes);
-      void this.links.get(peer.name)!.send(BULK_UPDATE_COMMAND, bulkArguments(changes), REQUEST_TIMEOUT_MS).then(
-        (reply) => {
-          if (reply.result === 2) return parts.forEach((part) => part.resolve({ kind: 'unsupported' }));
-          const results = readBulkResults(reply, changes.length);
-          if (typeof results === 'string') return parts.forEach((part) => part.resolve({ kind: 'invalid', error: results }));
-          let at = 0;
-          for (const part of parts) {
-            part.resolve({ kind: 'results', results: results.slice(at, at + part.changes.length) });
-            at += part.changes.length;
-          }
-        },
-        (err: unknown) => parts.forEach((part) => part.resolve({ kind: 'transport', error: (err as Error).message })),
-      ).finally(() => {
+      void this.sendBulkRequest(peer, changes).then((outcome) => {
+        if (outcome.kind !== 'results') return parts.forEach((part) => part.resolve(outcome));
+        let at = 0;
+        for (const part of parts) {
+          part.resolve({ kind: 'results', results: outcome.results.slice(at, at + part.changes.length) });
+          at += part.changes.length;
+        }
+      }).finally(() => {
         lane.inFlight--;
         this.flushBulk(peer, lane);
       });
+    }
+  }
+
+  /**
+   * Sends changes to a nestor peer as one request: on the lease stream when the peer has accepted
+   * it, else as lease4-bulk-update in JSON. Never rejects; a failure is an outcome.
+   */
+  private async sendBulkRequest(peer: HaPeerConfig, changes: readonly LeaseChange[]): Promise<BulkOutcome> {
+    const stream = this.streams.get(peer.name);
+    if (stream !== undefined && !stream.refused) {
+      try {
+        const outcome = await stream.send(changes, REQUEST_TIMEOUT_MS);
+        if (outcome !== 'refused') return outcome;
+      } catch (err) {
+        return { kind: 'transport', error: (err as Error).message };
+      }
+    }
+    try {
+      const reply = await this.links.get(peer.name)!.send(BULK_UPDATE_COMMAND, bulkArguments(changes), REQUEST_TIMEOUT_MS);
+      if (reply.result === 2) return { kind: 'unsupported' };
+      const results = readBulkResults(reply, changes.length);
+      return typeof results === 'string' ? { kind: 'invalid', error: results } : { kind: 'results', results };
+    } catch (err) {
+      return { kind: 'transport', error: (err as Error).message };
     }
   }
 
@@ -409,9 +436,32 @@ export class HaService {
         this.peerProtocols.set(peer.name, protocol);
         if (isBulk) this.bulkPeers.add(peer.name);
         else this.bulkPeers.delete(peer.name);
+        this.setUpStream(peer, isBulk);
       },
       () => this.probedPeers.delete(peer.name), // unreachable: ask again at the next change
     );
+  }
+
+  /**
+   * Keeps a lease stream for a nestor peer whose link can upgrade, and none for a Kea peer. A stream
+   * the peer refused is replaced, because the peer may have been upgraded since.
+   */
+  private setUpStream(peer: HaPeerConfig, isBulk: boolean): void {
+    const current = this.streams.get(peer.name);
+    const link = this.links.get(peer.name)!;
+    if (!isBulk || link.openUpgrade === undefined) {
+      current?.close();
+      this.streams.delete(peer.name);
+      return;
+    }
+    if (current !== undefined && !current.refused) return;
+    current?.close();
+    const onEvent = (event: 'open' | 'refused'): void => {
+      const protocol = event === 'open' ? LEASE_STREAM_PROTOCOL : BULK_UPDATE_COMMAND;
+      if (this.peerProtocols.get(peer.name) !== protocol) logMessage(this.log, 'HA_PEER_PROTOCOL', { peer: peer.name, protocol });
+      this.peerProtocols.set(peer.name, protocol);
+    };
+    this.streams.set(peer.name, new LeaseStreamClient(() => link.openUpgrade!(LEASE_STREAM_PROTOCOL), `peer '${peer.name}' (${peer.url})`, onEvent));
   }
 
   // ---- heartbeats --------------------------------------------------------------------------
@@ -725,7 +775,7 @@ export class HaService {
       const entries = this.backlog.splice(0);
       const queries = this.backlogQueries;
       this.backlogQueries = 0;
-      isOk = await this.sendBacklog(link, entries, isBulk);
+      isOk = await this.sendBacklog(partner, link, entries, isBulk);
       if (isOk) sent += entries.length;
       else this.unsentUpdateCount += queries;
     }
@@ -740,19 +790,19 @@ export class HaService {
    * bulk requests, a Kea partner one command per change, as Kea replays its queue. Resolves true
    * when the partner stored every one.
    */
-  private async sendBacklog(link: PeerLink, entries: readonly LeaseChange[], isBulk: boolean): Promise<boolean> {
+  private async sendBacklog(peer: HaPeerConfig, link: PeerLink, entries: readonly LeaseChange[], isBulk: boolean): Promise<boolean> {
     const step = isBulk ? MAX_BULK_CHANGES : 1;
     for (let start = 0; start < entries.length; start += step) {
       const chunk = entries.slice(start, start + step);
+      if (isBulk) {
+        const outcome = await this.sendBulkRequest(peer, chunk);
+        if (outcome.kind !== 'results' || !outcome.results.every((r) => r.result === 0 || r.result === 3)) return false;
+        continue;
+      }
       try {
-        if (isBulk) {
-          const results = readBulkResults(await link.send(BULK_UPDATE_COMMAND, bulkArguments(chunk), REQUEST_TIMEOUT_MS), chunk.length);
-          if (typeof results === 'string' || !results.every((r) => r.result === 0 || r.result === 3)) return false;
-        } else {
-          const { command, args } = leaseChangeCommand(chunk[0]!);
-          const reply = await link.send(command, args, REQUEST_TIMEOUT_MS);
-          if (reply.result !== 0 && reply.result !== 3) return false;
-        }
+        const { command, args } = leaseChangeCommand(chunk[0]!);
+        const reply = await link.send(command, args, REQUEST_TIMEOUT_MS);
+        if (reply.result !== 0 && reply.result !== 3) return false;
       } catch {
         return false;
       }

@@ -56,6 +56,10 @@ describe.skipIf(skip).each([0, 1])('HA nestor pair: load-balancing drill with %i
     expectServedByScope(first);
     console.log(`[workers ${workers}] load-balancing split: ${JSON.stringify(Object.fromEntries(countByServerId(first)))}`);
     for (const name of NAMES) expect(leasesMissingOn(name, first), `${name} lacks leases`).toEqual([]);
+    // The updates went on the lease stream, which each server opened to its partner.
+    for (const name of NAMES) {
+      expect(peers.get(name)!.process.output(), `${name} opened no lease stream`).toMatch(/"msgId":"HA_PEER_PROTOCOL".*"protocol":"nestor-lease-stream\/1"/);
+    }
 
     const killedAt = Date.now();
     await peers.get('srv2')!.process.kill();
