@@ -431,15 +431,19 @@ export class HaService {
       (reply) => {
         const names = Array.isArray(reply.arguments) ? reply.arguments : [];
         const isBulk = reply.result === 0 && names.includes(BULK_UPDATE_COMMAND);
-        const protocol = isBulk ? BULK_UPDATE_COMMAND : 'kea';
-        if (this.peerProtocols.get(peer.name) !== protocol) logMessage(this.log, 'HA_PEER_PROTOCOL', { peer: peer.name, protocol });
-        this.peerProtocols.set(peer.name, protocol);
+        this.notePeerProtocol(peer, isBulk ? BULK_UPDATE_COMMAND : 'kea');
         if (isBulk) this.bulkPeers.add(peer.name);
         else this.bulkPeers.delete(peer.name);
         this.setUpStream(peer, isBulk);
       },
       () => this.probedPeers.delete(peer.name), // unreachable: ask again at the next change
     );
+  }
+
+  /** Records how lease changes travel to the peer, and logs it when that changed. */
+  private notePeerProtocol(peer: HaPeerConfig, protocol: string): void {
+    if (this.peerProtocols.get(peer.name) !== protocol) logMessage(this.log, 'HA_PEER_PROTOCOL', { peer: peer.name, protocol });
+    this.peerProtocols.set(peer.name, protocol);
   }
 
   /**
@@ -456,11 +460,7 @@ export class HaService {
     }
     if (current !== undefined && !current.refused) return;
     current?.close();
-    const onEvent = (event: 'open' | 'refused'): void => {
-      const protocol = event === 'open' ? LEASE_STREAM_PROTOCOL : BULK_UPDATE_COMMAND;
-      if (this.peerProtocols.get(peer.name) !== protocol) logMessage(this.log, 'HA_PEER_PROTOCOL', { peer: peer.name, protocol });
-      this.peerProtocols.set(peer.name, protocol);
-    };
+    const onEvent = (event: 'open' | 'refused'): void => this.notePeerProtocol(peer, event === 'open' ? LEASE_STREAM_PROTOCOL : BULK_UPDATE_COMMAND);
     this.streams.set(peer.name, new LeaseStreamClient(() => link.openUpgrade!(LEASE_STREAM_PROTOCOL), `peer '${peer.name}' (${peer.url})`, onEvent));
   }
 
