@@ -181,13 +181,21 @@ function place(code: number, value: Uint8Array | undefined, byte: number, out: U
       out[offset + at] = code;
       out[offset + at + 1] = chunk;
       if (value === undefined) out[offset + at + 2] = byte;
-      else out.set(value.subarray(done, done + chunk), offset + at + 2);
+      else copyBytes(value, done, chunk, out, offset + at + 2);
     }
     areaCursor[area] = at + size;
     areaUsedMask |= 1 << area;
     done += chunk;
   } while (done < total);
   return true;
+}
+
+/**
+ * Copies `length` bytes of `from`, starting at `start`, to out[at..]. A byte loop, because
+ * subarray() of a small typed array would first move its bytes to a buffer of their own.
+ */
+function copyBytes(from: Uint8Array, start: number, length: number, out: Uint8Array, at: number): void {
+  for (let i = 0; i < length; i++) out[at + i] = from[start + i]!;
 }
 
 /** True when `size` more bytes fit in `area` with room left for END. */

@@ -36,7 +36,6 @@ import {
   encodeLease,
   expiryKey,
   identifierKey,
-  identifierPrefix,
   isExpiryIndexed,
   leaseExpiryKey,
   validateLease,
@@ -291,9 +290,12 @@ export class LmdbLeaseStore implements LeaseStore {
   }
 
   private findByIdentifier(index: BinaryDb, subnetId: number, identifier: Uint8Array): Lease4[] {
-    const prefix = identifierPrefix(subnetId, identifier);
-    const start = Buffer.concat([prefix, Buffer.alloc(4)]);
-    const end = Buffer.concat([prefix, MAX_ADDRESS_KEY]);
+    // Every key of this identifier: from address 0.0.0.0 to just past 255.255.255.255 (end is exclusive).
+    const start = identifierKey(subnetId, identifier, 0);
+    const end = Buffer.allocUnsafe(start.length + 1);
+    start.copy(end);
+    end.writeUInt32BE(0xffffffff, start.length - 4);
+    end[start.length] = 0;
     const addresses: number[] = [];
     for (const key of index.getKeys({ start, end })) addresses.push(addressFromKey(key));
     return this.getAll(addresses);

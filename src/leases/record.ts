@@ -43,7 +43,7 @@ const FLAG_FQDN_FWD = 1;
 const FLAG_FQDN_REV = 2;
 const FLAG_HAS_CLIENT_ID = 4;
 
-const utf8Encoder = new TextEncoder();
+const NO_BYTES = new Uint8Array(0);
 const utf8Decoder = new TextDecoder();
 
 /**
@@ -67,7 +67,7 @@ export function validateLease(lease: Lease4): void {
   if (lease.clientId !== undefined && (!(lease.clientId instanceof Uint8Array) || lease.clientId.length > MAX_CLIENT_ID_BYTES)) {
     throw new RangeError(`${where}: clientId must be undefined or a Uint8Array of at most ${MAX_CLIENT_ID_BYTES} bytes`);
   }
-  if (typeof lease.hostname !== 'string' || utf8Encoder.encode(lease.hostname).length > MAX_HOSTNAME_BYTES) {
+  if (typeof lease.hostname !== 'string' || Buffer.byteLength(lease.hostname, 'utf8') > MAX_HOSTNAME_BYTES) {
     throw new RangeError(`${where}: hostname must be a string of at most ${MAX_HOSTNAME_BYTES} UTF-8 bytes`);
   }
   if (typeof lease.fqdnFwd !== 'boolean' || typeof lease.fqdnRev !== 'boolean') throw new RangeError(`${where}: fqdnFwd and fqdnRev must be booleans`);
@@ -97,10 +97,10 @@ export function isExpiryIndexed(lease: Lease4): boolean {
 
 /** Encodes a validated lease as a `leases` value (layout in the table above). */
 export function encodeLease(lease: Lease4): Buffer {
-  const hostname = utf8Encoder.encode(lease.hostname);
-  const clientId = lease.clientId ?? new Uint8Array(0);
+  const hostnameLength = lease.hostname === '' ? 0 : Buffer.byteLength(lease.hostname, 'utf8');
+  const clientId = lease.clientId ?? NO_BYTES;
   const hwLength = lease.hwAddress.length;
-  const record = Buffer.allocUnsafe(HEADER_BYTES + hwLength + clientId.length + hostname.length);
+  const record = Buffer.allocUnsafe(HEADER_BYTES + hwLength + clientId.length + hostnameLength);
 
   let flags = 0;
   if (lease.fqdnFwd) flags |= FLAG_FQDN_FWD;
@@ -116,10 +116,10 @@ export function encodeLease(lease: Lease4): Buffer {
   record.writeUInt32BE(lease.cltt, 12);
   record[16] = hwLength;
   record[17] = clientId.length;
-  record.writeUInt16BE(hostname.length, 18);
+  record.writeUInt16BE(hostnameLength, 18);
   record.set(lease.hwAddress, HEADER_BYTES);
   record.set(clientId, HEADER_BYTES + hwLength);
-  record.set(hostname, HEADER_BYTES + hwLength + clientId.length);
+  if (hostnameLength > 0) record.write(lease.hostname, HEADER_BYTES + hwLength + clientId.length, 'utf8');
   return record;
 }
 

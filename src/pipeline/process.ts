@@ -47,6 +47,9 @@ export class BatchProcessor {
 
   /** The store as a LeaseWriter that rejects writes, for the read pass outside any transaction. */
   private readonly reader: LeaseWriter;
+  /** Scratch space for the replies of one batch, grown to the largest batch seen. */
+  private replyData = new Uint8Array(0);
+  private replyMeta = new Uint32Array(0);
 
   constructor(
     private readonly engine: Engine,
@@ -90,8 +93,14 @@ export class BatchProcessor {
    * commits (see CommitGroup). The result must not be sent before that commit succeeds.
    */
   decideBatch(batch: WorkBatch, only: 'reads' | 'writes' | undefined, tx: LeaseWriter): ResultBatch {
-    const data = new Uint8Array(Math.max(1, batch.count) * MAX_REPLY_BYTES);
-    const meta = new Uint32Array(Math.max(1, batch.count) * RESULT_STRIDE);
+    // Replies are encoded into buffers kept for the next batch. The result gets copies of the used
+    // part, so a batch whose replies wait for the partner does not pin a buffer of the largest size.
+    if (this.replyData.length < batch.count * MAX_REPLY_BYTES) {
+      this.replyData = new Uint8Array(batch.count * MAX_REPLY_BYTES);
+      this.replyMeta = new Uint32Array(batch.count * RESULT_STRIDE);
+    }
+    const data = this.replyData;
+    const meta = this.replyMeta;
     const outcomes: Record<string, number> = {};
     const changes = this.result.changes;
     const owners: number[] = [];
@@ -129,7 +138,15 @@ export class BatchProcessor {
       used += length;
       replies++;
     }
-    return { count: replies, data, meta, changes: changes.slice(), changeOwners: owners, outcomes, error: undefined };
+    return {
+      count: replies,
+      data: data.slice(0, used),
+      meta: meta.slice(0, replies * RESULT_STRIDE),
+      changes: changes.slice(),
+      changeOwners: owners,
+      outcomes,
+      error: undefined,
+    };
   }
 
   /** True when the request may write a lease: a decodable REQUEST, DECLINE or RELEASE. */
