@@ -447,6 +447,8 @@ export class Server {
     for (const s of this.sockets.values()) s.close();
     for (const s of this.rawSockets.values()) s.close();
     await this.dispatcher.close();
+    // Partner updates may still wait for a commit when the batches go through workers.
+    await this.commits.drain();
     await this.store.close();
     this.lock.release();
     logMessage(this.log, 'SERVER_STOPPED', { ...this.stats, ...this.egress.counters, ...this.commitCounters() });

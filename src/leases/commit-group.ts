@@ -11,6 +11,10 @@
 // Failure. The jobs of one commit succeed or fail together: if any job throws or the commit fails
 // (for example the database is full), nothing of the group is stored and every job's callback gets
 // the error.
+//
+// Off-thread commits. With a store that has transactAsync (LMDB), the jobs still run on this thread,
+// but the commit and its fsync run on the store's write thread, so this thread keeps receiving and
+// deciding meanwhile. One commit is in flight at a time, and jobs that arrive during it wait for the next.
 
 import { logMessage } from '../log/logger.js';
 import type { Logger } from '../log/logger.js';
@@ -44,6 +48,8 @@ export class CommitGroup {
   private lastCommitEndUs = Number.NEGATIVE_INFINITY;
   private timer: NodeJS.Timeout | undefined;
   private readonly nowUs: () => number;
+  /** The commit running on the store's write thread, if any. */
+  private inFlight: Promise<void> | undefined;
 
   constructor(
     private readonly store: LeaseStore,
@@ -84,9 +90,18 @@ export class CommitGroup {
     if (this.queue.length > 0 && this.isWindowOver()) this.commit();
   }
 
-  /** Commits the waiting jobs now, for example before the store closes. */
+  /** Commits the waiting jobs now (after the commit in flight, if any). */
   flush(): void {
     if (this.queue.length > 0) this.commit();
+  }
+
+  /** Commits everything queued and resolves when no commit is in flight, for example before the store closes. */
+  async drain(): Promise<void> {
+    for (;;) {
+      this.flush();
+      if (this.inFlight === undefined) return;
+      await this.inFlight;
+    }
   }
 
   private isWindowOver(): boolean {
@@ -107,30 +122,51 @@ export class CommitGroup {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
+    if (this.inFlight !== undefined) return; // the next commit starts when this one ends
     const jobs = this.queue;
     this.queue = [];
     this.queuedWeight = 0;
+    const runAll = (tx: LeaseWriter): unknown[] => jobs.map((job) => job.run(tx));
 
+    if (this.store.transactAsync !== undefined) {
+      this.inFlight = this.store.transactAsync(runAll).then(
+        (results) => this.finish(jobs, results, undefined),
+        (err: unknown) => this.finish(jobs, undefined, err),
+      );
+      return;
+    }
     let results: unknown[] | undefined;
     let failure: unknown;
     try {
-      results = this.store.transact((tx) => jobs.map((job) => job.run(tx)));
-      this.counters.commits++;
+      results = this.store.transact(runAll);
     } catch (err) {
-      failure = err ?? new Error('the lease transaction failed without an error value');
-      this.counters.failedCommits++;
+      failure = err;
     }
+    this.finish(jobs, results, failure);
+  }
+
+  /** Counts a finished commit, runs its jobs' callbacks and starts the next commit when it is due. */
+  private finish(jobs: readonly Job[], results: unknown[] | undefined, err: unknown): void {
+    const failure = results === undefined ? (err ?? new Error('the lease transaction failed without an error value')) : undefined;
+    if (failure === undefined) this.counters.commits++;
+    else this.counters.failedCommits++;
     this.lastCommitEndUs = this.nowUs();
+    const wasInFlight = this.inFlight !== undefined;
+    this.inFlight = undefined;
 
     for (let i = 0; i < jobs.length; i++) {
       const job = jobs[i]!;
       try {
-        if (results === undefined) job.done(undefined, failure);
-        else job.done(results[i], undefined);
-      } catch (err) {
+        if (failure !== undefined) job.done(undefined, failure);
+        else job.done(results![i], undefined);
+      } catch (callbackErr) {
         // One callback's fault must not keep the other jobs' replies from leaving.
-        logMessage(this.opts.log, 'PIPELINE_RESULT_FAILED', { err });
+        logMessage(this.opts.log, 'PIPELINE_RESULT_FAILED', { err: callbackErr });
       }
     }
+    // Jobs that came while the commit ran on the write thread follow the usual policy from here.
+    if (!wasInFlight || this.queue.length === 0 || this.inFlight !== undefined) return;
+    if (this.queuedWeight >= this.opts.maxQueued || this.isWindowOver()) this.commit();
+    else this.armTimer();
   }
 }

@@ -210,6 +210,31 @@ export class LmdbLeaseStore implements LeaseStore {
     }
   }
 
+  async transactAsync<T>(fn: (tx: LeaseWriter) => T): Promise<T> {
+    this.checkOpen();
+    if (this.isReadOnly) {
+      throw nestorError('LEASES_WRITE', `'${this.path}': the lease database was opened read-only, so it cannot be written`, { path: this.path });
+    }
+    let result: T | undefined;
+    try {
+      // A child transaction, so a throwing fn leaves nothing behind. lmdb-js runs fn on this thread
+      // when its write thread starts the transaction, then commits and fsyncs on that thread.
+      await this.root.childTransaction(() => {
+        if (this.isInTransaction) throw new Error('transactAsync(): fn started inside another transaction on the same store');
+        this.isInTransaction = true;
+        try {
+          result = this.runChecked(fn);
+        } finally {
+          this.isInTransaction = false;
+        }
+      });
+    } catch (err) {
+      throw this.translateWriteError(err);
+    }
+    this.noteWriteSucceeded();
+    return result as T;
+  }
+
   expiredBefore(nowSec: number, limit: number): Lease4[] {
     this.checkOpen();
     if (!(limit > 0) || !(nowSec > 0)) return [];

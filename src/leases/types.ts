@@ -50,6 +50,12 @@ export interface LeaseStore extends LeaseReader {
    * fn is atomic. If fn throws, nothing is written and the error propagates.
    */
   transact<T>(fn: (tx: LeaseWriter) => T): T;
+  /**
+   * Like transact(), but the commit and its fsync run off the calling thread: fn runs on this thread
+   * when the transaction starts, and the promise settles once the commit is durable. A store
+   * without it has only transact().
+   */
+  transactAsync?<T>(fn: (tx: LeaseWriter) => T): Promise<T>;
   /** Leases whose expiry (cltt + validLifetime) is before nowSec and state is not EXPIRED_RECLAIMED, oldest first. */
   expiredBefore(nowSec: number, limit: number): Lease4[];
   /** Leases in address order starting after `after` (exclusive; pass -1 for the start), at most limit. */

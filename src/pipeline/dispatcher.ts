@@ -200,7 +200,7 @@ export class Dispatcher {
   /** Wait for in-flight batches, then stop the workers. */
   async close(): Promise<void> {
     this.closed = true;
-    this.opts.commits?.flush();
+    await this.opts.commits?.drain();
     await Promise.all(this.shards.map(async (shard) => {
       while (shard.inFlight > 0) await new Promise((r) => setTimeout(r, 5));
       await shard.worker?.destroy();

@@ -197,3 +197,80 @@ describe('group commit', () => {
     expect(store.commits).toBe(2);
   });
 });
+
+/** A memory store whose commits finish only when the test releases them, as an off-thread commit does. */
+class DeferredStore extends MemoryLeaseStore {
+  readonly commitsWaiting: { resolve: () => void; reject: (err: Error) => void }[] = [];
+
+  transactAsync<T>(fn: (tx: LeaseWriter) => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.commitsWaiting.push({
+        resolve: () => {
+          try {
+            resolve(this.transact(fn));
+          } catch (err) {
+            reject(err as Error);
+          }
+        },
+        reject,
+      });
+    });
+  }
+}
+
+describe('group commit with off-thread commits', () => {
+  const log = pino({ level: 'silent' });
+  const flushPromises = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+  it('keeps one commit in flight and groups what came meanwhile', async () => {
+    const store = new DeferredStore();
+    const g = new CommitGroup(store, { windowUs: 0, maxQueued: 8, log });
+    const done: number[] = [];
+    const submit = (n: number): void => g.submit(1, (tx) => tx.put(lease(n)), (_r, err) => {
+      if (err === undefined) done.push(n);
+    });
+
+    submit(1);
+    submit(2);
+    submit(3);
+    expect(store.commitsWaiting).toHaveLength(1);
+    expect(done).toEqual([]);
+
+    store.commitsWaiting.shift()!.resolve();
+    await flushPromises();
+    expect(done).toEqual([1]);
+    expect(store.commitsWaiting).toHaveLength(1);
+
+    store.commitsWaiting.shift()!.resolve();
+    await flushPromises();
+    expect(done).toEqual([1, 2, 3]);
+    expect(store.count()).toBe(3);
+    expect(g.counters).toEqual({ commits: 2, jobs: 3, failedCommits: 0 });
+  });
+
+  it('fails every job of a failed commit', async () => {
+    const store = new DeferredStore();
+    const g = new CommitGroup(store, { windowUs: 0, maxQueued: 8, log });
+    const first = g.submitAsync(1, (tx) => tx.put(lease(1)));
+    store.commitsWaiting.shift()!.reject(new Error('disk error'));
+    await expect(first).rejects.toThrow('disk error');
+    expect(g.counters.failedCommits).toBe(1);
+  });
+
+  it('drain waits for the commit in flight and the queued jobs', async () => {
+    const store = new DeferredStore();
+    const g = new CommitGroup(store, { windowUs: 0, maxQueued: 8, log });
+    const results = [g.submitAsync(1, (tx) => tx.put(lease(1))), g.submitAsync(1, (tx) => tx.put(lease(2)))];
+    let isDrained = false;
+    const drained = g.drain().then(() => { isDrained = true; });
+    await flushPromises();
+    expect(isDrained).toBe(false);
+    while (!isDrained) {
+      store.commitsWaiting.shift()?.resolve();
+      await flushPromises();
+    }
+    await drained;
+    await Promise.all(results);
+    expect(store.count()).toBe(2);
+  });
+});

@@ -117,6 +117,48 @@ describe('lmdb store: read-only open in another process', () => {
   });
 });
 
+describe('lmdb store: commits off the calling thread', () => {
+  it('stores, returns the result and rolls back a throwing fn', async () => {
+    const store = openLeaseStore({ path });
+    await expect(store.transactAsync((tx) => {
+      tx.put(makeLease(1));
+      return 'stored';
+    })).resolves.toBe('stored');
+    expect(store.get(BASE_ADDRESS + 1)).toEqual(makeLease(1));
+
+    await expect(store.transactAsync((tx) => {
+      tx.put(makeLease(2));
+      throw new Error('engine fault');
+    })).rejects.toThrow('engine fault');
+    expect(store.get(BASE_ADDRESS + 2)).toBeUndefined();
+    expect(store.findByHwAddress(1, makeLease(2).hwAddress)).toEqual([]);
+
+    // A synchronous transaction and an asynchronous one queued together both land.
+    const later = store.transactAsync((tx) => tx.put(makeLease(3)));
+    store.transact((tx) => tx.put(makeLease(4)));
+    await later;
+    expect(store.count()).toBe(3);
+    await store.close();
+
+    const reopened = openLeaseStore({ path });
+    expect(reopened.get(BASE_ADDRESS + 3)).toEqual(makeLease(3));
+    await reopened.close();
+  });
+
+  it('rejects past the map size limit', async () => {
+    const store = openLeaseStore({ path, mapSizeBytes: 64 * 1024 });
+    let failure: unknown;
+    for (let first = 0; failure === undefined && first < 20_000; first += 40) {
+      await store.transactAsync((tx) => {
+        for (let i = first; i < first + 40; i++) tx.put(makeLease(i, { hostname: `host-${i}.example.net` }));
+      }).catch((err: unknown) => { failure = err; });
+    }
+    expect(failure).toMatchObject({ code: 'NESTOR_ERR_LEASES_WRITE' });
+    expect((failure as Error).message).toMatch(/the lease database is full/);
+    await store.close();
+  });
+});
+
 describe('lmdb store: size limit', () => {
   it('rejects writes past the map size limit', async () => {
     const capture = captureLog();
