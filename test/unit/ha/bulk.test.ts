@@ -183,6 +183,33 @@ describe('HA lease updates: to a nestor partner', () => {
     expect(service.state).toBe('communication-recovery');
   });
 
+  it('keeps JSON when the stream is refused', async () => {
+    // 1. The partner's listener refuses the lease stream (an older nestor): the batch goes as JSON.
+    // 2. The refusal is remembered, so the next batch does not ask again.
+    const { service, partner, logs } = await reachLoadBalancingWithNestor();
+    const first = await service.replicate([{ kind: 'update', lease: lease(55) }], [0]);
+    expect(first.failedReplies.size).toBe(0);
+    expect(partner.upgradeRequests).toEqual(['nestor-lease-stream/1']);
+    expect(updateCommands(partner)).toEqual(['lease4-bulk-update']);
+
+    await service.replicate([{ kind: 'update', lease: lease(56) }], [0]);
+    expect(partner.upgradeRequests).toHaveLength(1);
+    expect(updateCommands(partner)).toEqual(['lease4-bulk-update', 'lease4-bulk-update']);
+    const protocols = logs.filter((e) => e.msgId === 'HA_PEER_PROTOCOL').map((e) => e.fields['protocol']);
+    expect(protocols).toEqual(['lease4-bulk-update']);
+  });
+
+  it('load-balancing → communication-recovery when the stream cannot open', async () => {
+    // 1. The partner's listener cannot be reached for the upgrade: the batch fails in transport,
+    //    as a failed HTTP request does, and nothing goes as JSON behind its back.
+    const { service, partner } = await reachLoadBalancingWithNestor();
+    partner.upgrade = () => Promise.reject(new Error('connect ECONNREFUSED'));
+    const outcome = await service.replicate([{ kind: 'update', lease: lease(57) }], [0]);
+    expect([...outcome.failedReplies]).toEqual([0]);
+    expect(updateCommands(partner)).toEqual([]);
+    expect(service.state).toBe('communication-recovery');
+  });
+
   it('load-balancing falls back to per-lease commands when the partner answers result 2', async () => {
     // 1. The partner was replaced by a server without lease4-bulk-update (a Kea server in a migration).
     // 2. The batch is sent again as lease4-update commands, and later batches use them from the start.

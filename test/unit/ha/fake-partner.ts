@@ -7,6 +7,8 @@
 // scopes and unsent-update count. The harness runs under vitest fake timers, so the caller must
 // call vi.useFakeTimers() before startHa().
 
+import type { Duplex } from 'node:stream';
+
 import pino from 'pino';
 import type { Logger } from 'pino';
 import { vi } from 'vitest';
@@ -72,6 +74,10 @@ export class FakePartner {
   isClosed = false;
   /** When true the fake is a nestor peer: it lists and serves lease4-bulk-update. */
   isNestor = false;
+  /** Result of the link's openUpgrade; undefined refuses the upgrade, as a listener without the protocol does. */
+  upgrade: (() => Promise<Duplex | 'refused'>) | undefined;
+  /** Protocols the service requested an upgrade to, in order. */
+  readonly upgradeRequests: string[] = [];
 
   constructor(readonly name: string) {}
 
@@ -79,6 +85,10 @@ export class FakePartner {
   link(): PeerLink {
     return {
       send: (command, args, timeoutMs) => this.receive(command, args, timeoutMs),
+      openUpgrade: (protocol) => {
+        this.upgradeRequests.push(protocol);
+        return this.upgrade?.() ?? Promise.resolve('refused');
+      },
       close: () => {
         this.isClosed = true;
       },

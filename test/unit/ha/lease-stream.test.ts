@@ -185,6 +185,24 @@ describe('lease stream through the peer listener', () => {
     expect(await streamTo(port).send([update(1)], 5000)).toEqual({ kind: 'invalid', error: 'result 1: database is full' });
   });
 
+  it('rejects other protocols and methods', async () => {
+    const server = await listener({ [LEASE_STREAM_PROTOCOL]: (socket) => socket.destroy() });
+    /** Sends an upgrade request and returns the status line of the response. */
+    const ask = async (head: string): Promise<string> => {
+      const socket = connect(server.address().port, '127.0.0.1');
+      cleanups.push(() => { socket.destroy(); });
+      const closed = new Promise<string>((resolve) => {
+        let text = '';
+        socket.on('data', (chunk: Buffer) => { text += chunk.toString('latin1'); });
+        socket.on('close', () => resolve(text.split('\r\n')[0]!));
+      });
+      socket.write(`${head}\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\n\r\n`);
+      return closed;
+    };
+    expect(await ask('GET / HTTP/1.1\r\nUpgrade: websocket')).toBe('HTTP/1.1 400 Bad Request');
+    expect(await ask(`POST / HTTP/1.1\r\nUpgrade: ${LEASE_STREAM_PROTOCOL}`)).toBe('HTTP/1.1 405 Method Not Allowed');
+  });
+
   it('closes a connection that sends a malformed frame, and logs why', async () => {
     const lines: string[] = [];
     const log = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) });
