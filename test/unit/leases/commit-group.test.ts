@@ -224,7 +224,7 @@ describe('group commit with off-thread commits', () => {
 
   it('keeps one commit in flight and groups what came meanwhile', async () => {
     const store = new DeferredStore();
-    const g = new CommitGroup(store, { windowUs: 0, maxQueued: 8, log });
+    const g = new CommitGroup(store, { windowUs: 0, maxQueued: 8, offThreadMinRequests: 1, log });
     const done: number[] = [];
     const submit = (n: number): void => g.submit(1, (tx) => tx.put(lease(n)), (_r, err) => {
       if (err === undefined) done.push(n);
@@ -248,9 +248,21 @@ describe('group commit with off-thread commits', () => {
     expect(g.counters).toEqual({ commits: 2, jobs: 3, failedCommits: 0 });
   });
 
+  it('commits small groups on this thread', () => {
+    const store = new DeferredStore();
+    const g = new CommitGroup(store, { windowUs: 0, maxQueued: 64, offThreadMinRequests: 16, log });
+    const done: unknown[] = [];
+    g.submit(15, (tx) => tx.put(lease(1)), (_r, err) => done.push(err));
+    expect(store.commitsWaiting).toHaveLength(0);
+    expect(done).toEqual([undefined]);
+    g.submit(16, (tx) => tx.put(lease(2)), (_r, err) => done.push(err));
+    expect(store.commitsWaiting).toHaveLength(1);
+    expect(done).toHaveLength(1);
+  });
+
   it('fails every job of a failed commit', async () => {
     const store = new DeferredStore();
-    const g = new CommitGroup(store, { windowUs: 0, maxQueued: 8, log });
+    const g = new CommitGroup(store, { windowUs: 0, maxQueued: 8, offThreadMinRequests: 1, log });
     const first = g.submitAsync(1, (tx) => tx.put(lease(1)));
     store.commitsWaiting.shift()!.reject(new Error('disk error'));
     await expect(first).rejects.toThrow('disk error');
@@ -259,7 +271,7 @@ describe('group commit with off-thread commits', () => {
 
   it('drain waits for the commit in flight and the queued jobs', async () => {
     const store = new DeferredStore();
-    const g = new CommitGroup(store, { windowUs: 0, maxQueued: 8, log });
+    const g = new CommitGroup(store, { windowUs: 0, maxQueued: 8, offThreadMinRequests: 1, log });
     const results = [g.submitAsync(1, (tx) => tx.put(lease(1))), g.submitAsync(1, (tx) => tx.put(lease(2)))];
     let isDrained = false;
     const drained = g.drain().then(() => { isDrained = true; });
