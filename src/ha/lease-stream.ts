@@ -97,12 +97,16 @@ export function encodeUpdateFrame(id: number, changes: readonly LeaseChange[]): 
     out[at] = record === undefined ? OP_DELETE : OP_UPDATE;
     out.writeUInt32BE(change.lease.address >>> 0, at + 1);
     at += 5;
-    if (record === undefined) return;
-    out.writeUInt16BE(record.length, at);
-    record.copy(out, at + 2);
-    at += 2 + record.length;
+    if (record !== undefined) at = writeSized(out, at, record);
   });
   return out;
+}
+
+/** Writes `bytes` after their 2-byte length at out[at..] and returns the offset after them. */
+function writeSized(out: Buffer, at: number, bytes: Uint8Array): number {
+  out.writeUInt16BE(bytes.length, at);
+  out.set(bytes, at + 2);
+  return at + 2 + bytes.length;
 }
 
 /**
@@ -165,10 +169,7 @@ export function encodeResultsFrame(id: number, results: readonly BulkResult[]): 
   results.forEach((r, i) => {
     out[at++] = r.result & 0xff;
     const text = texts[i];
-    if (text === undefined) return;
-    out.writeUInt16BE(text.length, at);
-    out.set(text, at + 2);
-    at += 2 + text.length;
+    if (text !== undefined) at = writeSized(out, at, text);
   });
   return out;
 }
@@ -201,8 +202,7 @@ export function encodeErrorFrame(id: number, result: number, text: string): Buff
   const bytes = cut(utf8.encode(text));
   const out = frame(FRAME_ERROR, id, 3 + bytes.length);
   out[HEAD_BYTES] = result & 0xff;
-  out.writeUInt16BE(bytes.length, HEAD_BYTES + 1);
-  out.set(bytes, HEAD_BYTES + 3);
+  writeSized(out, HEAD_BYTES + 1, bytes);
   return out;
 }
 

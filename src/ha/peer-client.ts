@@ -131,17 +131,8 @@ export class PeerClient {
    */
   openUpgrade(protocol: string): Promise<Duplex | 'refused'> {
     if (this.isClosed) return Promise.reject(this.failure('connect', protocol, `client is closed, '${protocol}' was not opened`));
-    const { peer } = this;
-    const options: RequestOptions = {
-      method: 'GET',
-      host: peer.host,
-      port: peer.port,
-      path: peer.path,
-      agent: this.freshAgent,
-      headers: { ...this.headers, Connection: 'Upgrade', Upgrade: protocol },
-    };
     return new Promise((resolve, reject) => {
-      const req = peer.scheme === 'https' ? httpsRequest(options) : httpRequest(options);
+      const req = this.request('GET', this.freshAgent, { Connection: 'Upgrade', Upgrade: protocol });
       req.on('upgrade', (_res: IncomingMessage, socket: Duplex, head: Buffer) => {
         const tcp = socket as Socket;
         tcp.setNoDelay?.(true);
@@ -209,15 +200,13 @@ export class PeerClient {
   }
 
   private post(agent: Agent, body: Buffer): ClientRequest {
+    return this.request('POST', agent, { 'Content-Length': String(body.length), 'Content-Type': 'application/json' });
+  }
+
+  /** Starts a request to the peer URL with the peer's own headers (Host, Authorization) and `headers` after them. */
+  private request(method: string, agent: Agent, headers: Record<string, string>): ClientRequest {
     const { peer } = this;
-    const options: RequestOptions = {
-      method: 'POST',
-      host: peer.host,
-      port: peer.port,
-      path: peer.path,
-      agent,
-      headers: { ...this.headers, 'Content-Length': String(body.length), 'Content-Type': 'application/json' },
-    };
+    const options: RequestOptions = { method, host: peer.host, port: peer.port, path: peer.path, agent, headers: { ...this.headers, ...headers } };
     return peer.scheme === 'https' ? httpsRequest(options) : httpRequest(options);
   }
 
