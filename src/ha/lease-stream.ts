@@ -295,8 +295,9 @@ interface Waiter {
 
 /**
  * The sending end of the lease stream to one peer. The connection opens on the first request and
- * again after it breaks. A request that breaks with its connection rejects, as an HTTP request
- * would; nothing is resent, because the caller judges the partner from the failure.
+ * again after it breaks or a request on it times out. A request that breaks with its connection
+ * rejects, as an HTTP request would; nothing is resent, because the caller judges the partner from
+ * the failure.
  */
 export class LeaseStreamClient {
   private socket: Duplex | undefined;
@@ -335,6 +336,9 @@ export class LeaseStreamClient {
       const timer = setTimeout(() => {
         this.waiters.delete(id);
         reject(new Error(`${this.describePeer}: lease stream update timed out: no response within ${timeoutMs} ms`));
+        // The connection is suspect: after a link cut TCP may hold the next update back for seconds
+        // while it retransmits, so the next update opens a new connection, as an HTTP request would.
+        socket.destroy();
       }, timeoutMs);
       this.waiters.set(id, { resolve, reject, timer, expected: changes.length });
       socket.write(bytes);

@@ -15,6 +15,7 @@ import {
   FRAME_RESULTS, FRAME_UPDATE, FrameReader, LEASE_STREAM_PROTOCOL, LeaseStreamClient, LeaseStreamError, MAX_PAYLOAD_BYTES,
   decodeErrorPayload, decodeResultsPayload, decodeUpdatePayload, encodeErrorFrame, encodeResultsFrame, encodeUpdateFrame, serveLeaseStream,
 } from '../../../src/ha/lease-stream.js';
+import type { StreamChange } from '../../../src/ha/lease-stream.js';
 import { PeerClient } from '../../../src/ha/peer-client.js';
 import type { HaPeerConfig } from '../../../src/ha/types.js';
 import { CommitGroup } from '../../../src/leases/commit-group.js';
@@ -248,8 +249,23 @@ describe('lease stream through the peer listener', () => {
     expect(await stream.send([update(2)], 5000)).toMatchObject({ kind: 'results', results: [{ result: 0 }] });
   });
 
-  it('times out an unanswered request', async () => {
-    const server = await listener({ [LEASE_STREAM_PROTOCOL]: (socket, head, remote) => serveLeaseStream(socket, head, { apply: () => new Promise(() => undefined), remote, log: silent }) });
-    await expect(streamTo(server.address().port).send([update(1)], 200)).rejects.toThrow(/lease stream update timed out: no response within 200 ms/);
+  it('times out an unanswered request and reconnects', async () => {
+    // The first connection never answers; the timeout closes it and the next update opens another.
+    let connections = 0;
+    const store = new MemoryLeaseStore();
+    const ctx = { config: makeConfig(), store, log: silent, nowSec: () => 1_800_000_000 };
+    const server = await listener({
+      [LEASE_STREAM_PROTOCOL]: (socket, head, remote) => {
+        connections++;
+        const apply = connections === 1 ? () => new Promise<never>(() => undefined) : (changes: StreamChange[]) => applyStreamChanges(ctx, changes, undefined);
+        serveLeaseStream(socket, head, { apply, remote, log: silent });
+      },
+    });
+    const events: string[] = [];
+    const stream = streamTo(server.address().port, {}, (event) => events.push(event));
+    await expect(stream.send([update(1)], 200)).rejects.toThrow(/lease stream update timed out: no response within 200 ms/);
+    expect(await stream.send([update(2)], 5000)).toMatchObject({ kind: 'results', results: [{ result: 0 }] });
+    expect(connections).toBe(2);
+    expect(events).toEqual(['open', 'open']);
   });
 });
