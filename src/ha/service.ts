@@ -102,6 +102,8 @@ export class HaService {
   private readonly servesParity: [boolean, boolean] = [false, false];
   private readonly links = new Map<string, PeerLink>();
   private heartbeatTimer: NodeJS.Timeout | undefined;
+  /** The error of the last failed heartbeat that was logged, so a new reason is logged once too. */
+  private lastUnreachableReason: string | undefined;
   private isHeartbeatRunning = false;
   private paused = false;
   /** Set by a maintenance cancel: the model waits for the next heartbeat, because the partner's last known state is stale. */
@@ -509,6 +511,7 @@ export class HaService {
       this.communication.recordHeartbeat(report, this.nowMs());
       this.isCancelPending = false;
       if (!this.wasReachable) logMessage(this.log, 'HA_PARTNER_REACHABLE', { peer: partner.name, state: report.state });
+      this.lastUnreachableReason = undefined;
       // A partner that comes back may be another program (Kea in a migration): ask again what it serves.
       if (!this.wasReachable || !this.probedPeers.has(partner.name)) this.probePeer(partner);
       this.wasReachable = true;
@@ -517,7 +520,11 @@ export class HaService {
       this.counters.heartbeatsFailed++;
       this.communication.markUnavailable();
       this.isCancelPending = false;
-      if (this.wasReachable) logMessage(this.log, 'HA_PARTNER_UNREACHABLE', { peer: partner.name, err: (err as Error).message });
+      // Logged when the partner stops answering and again when the reason changes, for example from a
+      // refused connection to HTTP 401 once the partner runs again with credentials this server lacks.
+      const reason = (err as Error).message;
+      if (this.wasReachable || reason !== this.lastUnreachableReason) logMessage(this.log, 'HA_PARTNER_UNREACHABLE', { peer: partner.name, err: reason });
+      this.lastUnreachableReason = reason;
       this.wasReachable = false;
     } finally {
       this.isHeartbeatRunning = false;

@@ -26,7 +26,7 @@ export const HA_STATE_MESSAGES: readonly MessageEntry[] = [
   },
   {
     id: 'HA_PARTNER_UNREACHABLE', level: 'warn', message: 'HA partner does not respond to heartbeats',
-    help: 'A heartbeat to `peer` failed (`err`). The partner counts as unavailable. If no heartbeat succeeds for max-response-delay, communication is interrupted, and the server takes over the partner\'s clients when the partner-down rules say so. Check that the partner runs and that its peer URL is reachable. Logged once until the partner answers again.',
+    help: 'A heartbeat to `peer` failed (`err`). The partner counts as unavailable. If no heartbeat succeeds for max-response-delay, communication is interrupted, and the server takes over the partner\'s clients when the partner-down rules say so. Check that the partner runs and that its peer URL is reachable; `HTTP 401` in `err` means the partner requires basic-auth credentials that this server does not send (its `basic-auth-user` in the partner\'s peer entry). Logged once until the partner answers again, and once more each time the reason changes.',
   },
   {
     id: 'HA_PARTNER_REACHABLE', level: 'info', message: 'HA partner responds to heartbeats again',

@@ -326,6 +326,25 @@ describe('HA state machine: failure detection in load-balancing', () => {
   });
 });
 
+describe('HA state machine: unreachable partner logs', () => {
+  it('logs again when the failure reason changes', async () => {
+    // 1. The partner stops: one HA_PARTNER_UNREACHABLE with the refused connection, not repeated.
+    // 2. It comes back with credentials this server lacks: its heartbeats now fail with HTTP 401,
+    //    which is logged once more, so the log names the real cause.
+    const harness = run(startHa(haConfig()));
+    await reachNormal(harness);
+    harness.partner.isDown = true;
+    await heartbeats(3);
+    harness.partner.isDown = false;
+    harness.partner.answerWith('ha-heartbeat', 401, 'Unauthorized');
+    await heartbeats(2);
+    const reasons = harness.logs.filter((e) => e.msgId === 'HA_PARTNER_UNREACHABLE').map((e) => String(e.fields['err']));
+    expect(reasons).toHaveLength(2);
+    expect(reasons[0]).toMatch(/ECONNREFUSED/);
+    expect(reasons[1]).toMatch(/401/);
+  });
+});
+
 describe('HA state machine: communication-recovery backlog', () => {
   it('load-balancing → communication-recovery → load-balancing when the partner returns', async () => {
     // 1. The partner stops answering: communication-recovery at the first failed heartbeat.
