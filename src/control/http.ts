@@ -27,7 +27,7 @@ const REQUEST_TIMEOUT_MS = 10_000;
 /** Kea closes an idle persistent connection after this long. */
 const IDLE_TIMEOUT_MS = 30_000;
 /** TCP keepalive on a connection that switched protocols, which has no idle timeout, so a vanished peer's connection ends. */
-const UPGRADED_KEEPALIVE_MS = 15_000;
+export const UPGRADED_KEEPALIVE_MS = 15_000;
 
 export interface BasicAuthClient {
   user: string;

@@ -84,8 +84,7 @@ function applyBulk(ctx: LeaseWriteContext, args: Args | undefined, commits: Comm
 
   // Every entry is checked before the transaction, so a bad entry fails alone and the rest apply.
   const planned = (leases as unknown[]).map((entry, i) => plan(ctx, entry, i));
-  if (commits === undefined) return bulkAnswer(ctx.store.transact((tx) => applyPlanned(tx, planned)));
-  return commits.submitAsync(planned.length, (tx) => applyPlanned(tx, planned)).then(bulkAnswer);
+  return storePlanned(ctx, planned, commits).then(bulkAnswer);
 }
 
 /**
@@ -95,6 +94,11 @@ function applyBulk(ctx: LeaseWriteContext, args: Args | undefined, commits: Comm
  */
 export function applyStreamChanges(ctx: LeaseWriteContext, changes: readonly StreamChange[], commits: CommitGroup | undefined): Promise<BulkResult[]> {
   const planned = changes.map((change): Planned => (change.kind === 'update' ? checkSubnet(ctx, change.lease) : change));
+  return storePlanned(ctx, planned, commits);
+}
+
+/** Stores planned changes in the next group commit, or in a transaction of their own without `commits`. */
+function storePlanned(ctx: LeaseWriteContext, planned: readonly Planned[], commits: CommitGroup | undefined): Promise<BulkResult[]> {
   if (commits === undefined) return Promise.resolve(ctx.store.transact((tx) => applyPlanned(tx, planned)));
   return commits.submitAsync(planned.length, (tx) => applyPlanned(tx, planned));
 }

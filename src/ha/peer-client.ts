@@ -19,6 +19,7 @@ import type { Duplex } from 'node:stream';
 
 import type { Logger } from 'pino';
 
+import { UPGRADED_KEEPALIVE_MS } from '../control/http.js';
 import { nestorError } from '../errors.js';
 import { logMessage } from '../log/logger.js';
 import type { HaPeerConfig } from './types.js';
@@ -28,8 +29,6 @@ const DEFAULT_MAX_CONNECTIONS = 4;
 export const MAX_REPLY_BYTES = 64 * 1024 * 1024;
 /** Idle connections are closed after this long, before Kea's listener closes them after 30 s. */
 const IDLE_CONNECTION_TIMEOUT_MS = 20_000;
-/** TCP keepalive on an upgraded connection, which has no idle timeout, so a vanished peer's connection ends. */
-const UPGRADED_KEEPALIVE_MS = 15_000;
 /** Failures that mean the peer closed the connection before it read the request. */
 const STALE_CONNECTION_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE']);
 

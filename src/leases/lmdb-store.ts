@@ -192,10 +192,7 @@ export class LmdbLeaseStore implements LeaseStore {
   }
 
   transact<T>(fn: (tx: LeaseWriter) => T): T {
-    this.checkOpen();
-    if (this.isReadOnly) {
-      throw nestorError('LEASES_WRITE', `'${this.path}': the lease database was opened read-only, so it cannot be written`, { path: this.path });
-    }
+    this.checkCanWrite();
     if (this.isInTransaction) throw new Error('transact() was called inside another transact() on the same store; nest the work in one fn');
 
     this.isInTransaction = true;
@@ -211,10 +208,7 @@ export class LmdbLeaseStore implements LeaseStore {
   }
 
   async transactAsync<T>(fn: (tx: LeaseWriter) => T): Promise<T> {
-    this.checkOpen();
-    if (this.isReadOnly) {
-      throw nestorError('LEASES_WRITE', `'${this.path}': the lease database was opened read-only, so it cannot be written`, { path: this.path });
-    }
+    this.checkCanWrite();
     let result: T | undefined;
     try {
       // A child transaction, so a throwing fn leaves nothing behind. lmdb-js runs fn on this thread
@@ -233,6 +227,14 @@ export class LmdbLeaseStore implements LeaseStore {
     }
     this.noteWriteSucceeded();
     return result as T;
+  }
+
+  /** Throws when the store is closed or was opened read-only. */
+  private checkCanWrite(): void {
+    this.checkOpen();
+    if (this.isReadOnly) {
+      throw nestorError('LEASES_WRITE', `'${this.path}': the lease database was opened read-only, so it cannot be written`, { path: this.path });
+    }
   }
 
   expiredBefore(nowSec: number, limit: number): Lease4[] {
