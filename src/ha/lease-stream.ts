@@ -1,10 +1,10 @@
 // The lease stream: lease4-bulk-update between two nestor peers without HTTP and JSON per request.
 // The sender requests that its peer's HTTP listener switch protocols (`Upgrade: nestor-lease-stream/1`,
 // with the same basic authentication and TLS as every other peer request). Once the listener
-// answers 101, the connection carries binary frames both ways and stays open; each request carries
-// an id, so several can be in flight and their results come back by id. A listener that does not
-// know the protocol answers the GET with an HTTP status, and the sender keeps lease4-bulk-update
-// in JSON. Kea peers never see an upgrade request, because they never get lease4-bulk-update.
+// responds with 101, the connection carries binary frames both ways and stays open. Each request
+// carries an id, so several can be in flight and their results come back by id. A listener that
+// does not know the protocol responds to the GET with an HTTP status, and the sender keeps
+// lease4-bulk-update in JSON. Kea peers never see an upgrade request, because they never get lease4-bulk-update.
 //
 // Every integer is big-endian. A frame is a 9-byte head and a payload:
 //
@@ -12,7 +12,7 @@
 // |--------|------|-----------------------------------------------------------|
 // | 0      | 4    | payload length in bytes                                   |
 // | 4      | 1    | type: 1 update (to the listener), 2 results, 3 error      |
-// | 5      | 4    | request id, chosen by the sender, echoed in the answer    |
+// | 5      | 4    | request id, chosen by the sender, echoed in the response  |
 //
 // Update payload: the number of changes (2 bytes), then per change an operation byte:
 //   1 update: address (4), record length (2), the lease record as the store keeps it (record.ts)
@@ -89,9 +89,7 @@ export function encodeUpdateFrame(id: number, changes: readonly LeaseChange[]): 
   let size = 2;
   for (const record of records) size += record === undefined ? 5 : 7 + record.length;
   const out = frame(FRAME_UPDATE, id, size);
-  let at = HEAD_BYTES;
-  out.writeUInt16BE(changes.length, at);
-  at += 2;
+  let at = writeCount(out, changes.length);
   changes.forEach((change, i) => {
     const record = records[i];
     out[at] = record === undefined ? OP_DELETE : OP_UPDATE;
@@ -100,6 +98,12 @@ export function encodeUpdateFrame(id: number, changes: readonly LeaseChange[]): 
     if (record !== undefined) at = writeSized(out, at, record);
   });
   return out;
+}
+
+/** Writes the 2-byte entry count that starts an update or results payload and returns the offset after it. */
+function writeCount(out: Buffer, count: number): number {
+  out.writeUInt16BE(count, HEAD_BYTES);
+  return HEAD_BYTES + 2;
 }
 
 /** Writes `bytes` after their 2-byte length at out[at..] and returns the offset after them. */
@@ -163,9 +167,7 @@ export function encodeResultsFrame(id: number, results: readonly BulkResult[]): 
   let size = 2;
   for (const text of texts) size += text === undefined ? 1 : 3 + text.length;
   const out = frame(FRAME_RESULTS, id, size);
-  let at = HEAD_BYTES;
-  out.writeUInt16BE(results.length, at);
-  at += 2;
+  let at = writeCount(out, results.length);
   results.forEach((r, i) => {
     out[at++] = r.result & 0xff;
     const text = texts[i];

@@ -29,8 +29,8 @@ export interface CommitGroupOptions {
   /** A commit starts at once when this many requests are waiting (the sum of the jobs' weights). */
   maxQueued: number;
   /**
-   * With a store that has transactAsync, a commit that carries at least this many requests runs on
-   * the store's write thread; smaller ones run on this thread. Default OFF_THREAD_MIN_REQUESTS.
+   * Minimum requests in a commit that runs on the store's write thread, with a store that has
+   * transactAsync. Smaller commits run on this thread. Default OFF_THREAD_MIN_REQUESTS.
    */
   offThreadMinRequests?: number;
   /** Logger for callbacks that throw. */

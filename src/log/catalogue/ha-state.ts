@@ -50,7 +50,7 @@ export const HA_STATE_MESSAGES: readonly MessageEntry[] = [
   },
   {
     id: 'HA_PEER_PROTOCOL', level: 'info', message: 'lease update protocol chosen for a peer',
-    help: 'How lease changes now travel to the peer `peer`. `protocol` is `kea` for a peer that needs one lease4-update or lease4-del per lease (a Kea server), `lease4-bulk-update` for a nestor peer that gets the changes of one batch in one JSON request, and `nestor-lease-stream/1` once the lease stream to a nestor peer is open, which carries the same requests in binary frames on one connection. A nestor peer whose listener refuses the stream keeps `lease4-bulk-update`.',
+    help: 'How lease changes now travel to the peer `peer`. `protocol` is `kea` for a peer that needs one lease4-update or lease4-del per lease (a Kea server). It is `lease4-bulk-update` for a nestor peer that gets the changes of one batch in one JSON request. It is `nestor-lease-stream/1` once the lease stream to a nestor peer is open, which carries the same requests in binary frames on one connection. A nestor peer whose listener refuses the stream keeps `lease4-bulk-update`.',
   },
   {
     id: 'HA_LEASE_STREAM_INVALID', level: 'warn', message: 'lease stream from a peer broke its protocol',

@@ -250,7 +250,7 @@ describe('lease stream through the peer listener', () => {
   });
 
   it('times out an unanswered request and reconnects', async () => {
-    // The first connection never answers; the timeout closes it and the next update opens another.
+    // The first connection never responds. The timeout closes it, and the next update opens another.
     let connections = 0;
     const store = new MemoryLeaseStore();
     const ctx = { config: makeConfig(), store, log: silent, nowSec: () => 1_800_000_000 };
