@@ -161,7 +161,9 @@ export class Server {
         // The raw socket first: without CAP_NET_RAW its error names the interface and the way out
         // (root, the capability, or dhcp-socket-type udp), which is the one an operator needs.
         if (config.socketType === 'raw') rawSockets.set(l.ifindex, RawPacketSocket.open({ ifname: l.name, log }));
-        sockets.set(l.ifindex, UdpBatchSocket.open({ bindAddress: 0, port: config.nestor.serverPort, ifname: l.name }));
+        sockets.set(l.ifindex, UdpBatchSocket.open({
+          bindAddress: 0, port: config.nestor.serverPort, ifname: l.name, receiveIntervalMs: config.nestor.receiveIntervalMs,
+        }));
       }
     } catch (err) {
       for (const s of sockets.values()) s.close();
@@ -284,6 +286,7 @@ export class Server {
       socketType: this.config.socketType,
       workers: this.workers,
       commitWindowUs: this.config.nestor.commitWindowUs,
+      receiveIntervalMs: this.config.nestor.receiveIntervalMs,
       leaseDatabase: this.config.leaseDatabase.path,
       subnets: this.config.subnets.length,
     });

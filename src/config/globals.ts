@@ -14,6 +14,9 @@ export const DEFAULT_LEASE_PATH = '/var/lib/nestor/leases4.lmdb';
  */
 export const DEFAULT_COMMIT_WINDOW_US = 1000;
 const MAX_COMMIT_WINDOW_US = 100_000;
+/** Read the UDP sockets as soon as they are readable (nestor.receive-interval-ms); docs/performance.md has the trade-off. */
+export const DEFAULT_RECEIVE_INTERVAL_MS = 0;
+const MAX_RECEIVE_INTERVAL_MS = 100;
 
 /** Default LMDB map size: 1 GiB, room for several million leases of a few hundred bytes each. */
 export const DEFAULT_LMDB_MAP_SIZE = 1024 * 1024 * 1024;
@@ -165,6 +168,7 @@ export function readHostIdentifiers(issues: Issues, dhcp4: JsonObject, path: str
 export function readNestorSettings(issues: Issues, dhcp4: JsonObject, path: string): NestorSettings {
   const result: NestorSettings = {
     workers: undefined, serverPort: 67, clientPort: 68, lmdbMapSizeBytes: DEFAULT_LMDB_MAP_SIZE, commitWindowUs: DEFAULT_COMMIT_WINDOW_US,
+    receiveIntervalMs: DEFAULT_RECEIVE_INTERVAL_MS,
   };
   const direct = dhcp4.nestor;
   const context = isObject(dhcp4['user-context']) ? dhcp4['user-context'].nestor : undefined;
@@ -178,12 +182,14 @@ export function readNestorSettings(issues: Issues, dhcp4: JsonObject, path: stri
     issues.invalid(sectionPath, section, 'an object', 'object');
     return result;
   }
-  checkKeys(issues, section, sectionPath, { handled: ['workers', 'server-port', 'client-port', 'lmdb-map-size', 'commit-window-us'] });
+  checkKeys(issues, section, sectionPath, { handled: ['workers', 'server-port', 'client-port', 'lmdb-map-size', 'commit-window-us', 'receive-interval-ms'] });
   result.workers = readInt(issues, section, 'workers', sectionPath, { min: 0, max: 64 });
   result.serverPort = readInt(issues, section, 'server-port', sectionPath, { min: 1, max: 65535 }) ?? 67;
   result.clientPort = readInt(issues, section, 'client-port', sectionPath, { min: 1, max: 65535 }) ?? 68;
   result.lmdbMapSizeBytes =
     readInt(issues, section, 'lmdb-map-size', sectionPath, { min: 1024 * 1024, max: Number.MAX_SAFE_INTEGER }) ?? DEFAULT_LMDB_MAP_SIZE;
   result.commitWindowUs = readInt(issues, section, 'commit-window-us', sectionPath, { min: 0, max: MAX_COMMIT_WINDOW_US }) ?? DEFAULT_COMMIT_WINDOW_US;
+  result.receiveIntervalMs =
+    readInt(issues, section, 'receive-interval-ms', sectionPath, { min: 0, max: MAX_RECEIVE_INTERVAL_MS }) ?? DEFAULT_RECEIVE_INTERVAL_MS;
   return result;
 }

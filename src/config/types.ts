@@ -110,6 +110,11 @@ export interface NestorSettings {
   lmdbMapSizeBytes: number;
   /** Minimum time in microseconds between two lease commits while requests keep coming. 0 commits each batch at once. */
   commitWindowUs: number;
+  /**
+   * 0 reads the UDP sockets as soon as a datagram arrives. N: while requests keep coming, read them
+   * every N milliseconds instead, one wakeup for all that arrived in between.
+   */
+  receiveIntervalMs: number;
 }
 
 export interface ServerConfig {

@@ -1,5 +1,6 @@
 // UDP ingress and egress for the relay path: a non-blocking socket read in batches with recvmmsg
-// each time libuv reports it readable, and written in batches with sendmmsg. All native work is in
+// each time libuv reports it readable (or, with a receive interval, on a timer while requests keep
+// coming), and written in batches with sendmmsg. All native work is in
 // native/udp.cc and native/poll.cc; this class validates options, keeps counters and logs.
 
 import type { Logger } from 'pino';
@@ -25,6 +26,12 @@ export interface UdpOpenOptions {
   batchSize?: number;
   /** Bytes per receive slot; longer datagrams are cut and flagged truncated. Default 4096. */
   slotBytes?: number;
+  /**
+   * 0 (default): read as soon as the socket is readable. N: after a read that found datagrams, stop
+   * watching the socket and read it again every N ms until a read finds none, so that under steady
+   * traffic one wakeup reads what arrived in N ms instead of waking up for each datagram.
+   */
+  receiveIntervalMs?: number;
   log?: Logger;
 }
 
@@ -32,6 +39,7 @@ const DEFAULT_BATCH_SIZE = 64;
 const DEFAULT_SLOT_BYTES = 4096;
 const DEFAULT_BUFFER_BYTES = 4 * 1024 * 1024;
 const MAX_SLOT_BYTES = 65536;
+export const MAX_RECEIVE_INTERVAL_MS = 100;
 // RFC 2131 section 2: DHCP clients must accept messages of up to 576 bytes, so smaller slots would
 // cut ordinary packets.
 const MIN_SLOT_BYTES = 576;
@@ -58,9 +66,11 @@ export class UdpBatchSocket {
   receiveErrors = 0;
 
   private readonly batch: RxBatch;
-  private readonly onReadable = (): void => this.drain();
+  private readonly onReadable = (): void => this.readReady();
+  private readonly onInterval = (): void => this.readOnTimer();
   private onBatch: ((batch: RxBatch) => void) | undefined;
   private watchId = 0;
+  private intervalTimer: NodeJS.Timeout | undefined;
   private isClosed = false;
   private lastReceiveErrorLogMs = -Infinity;
   private lastSendErrorLogMs = -Infinity;
@@ -72,6 +82,7 @@ export class UdpBatchSocket {
     private readonly name: string,
     private readonly slotBytes: number,
     private readonly log: Logger | undefined,
+    private readonly receiveIntervalMs: number,
     batchSize: number,
   ) {
     this.batch = {
@@ -88,13 +99,14 @@ export class UdpBatchSocket {
     const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
     const slotBytes = opts.slotBytes ?? DEFAULT_SLOT_BYTES;
     const bufferBytes = opts.recvBufferBytes ?? DEFAULT_BUFFER_BYTES;
-    checkOptions(name, opts, batchSize, slotBytes, bufferBytes);
+    const receiveIntervalMs = opts.receiveIntervalMs ?? 0;
+    checkOptions(name, opts, batchSize, slotBytes, bufferBytes, receiveIntervalMs);
 
     const addon = requireNative();
     const fd = addon.udpOpen(opts.bindAddress >>> 0, opts.port, ifname, bufferBytes);
     if (fd < 0) throw nativeSocketError(fd, name, 'open');
 
-    const socket = new UdpBatchSocket(addon, fd, name, slotBytes, opts.log, batchSize);
+    const socket = new UdpBatchSocket(addon, fd, name, slotBytes, opts.log, receiveIntervalMs, batchSize);
     if (opts.log) {
       const ip = `${formatIpv4(opts.bindAddress)}:${opts.port}`;
       logMessage(opts.log, 'IO_UDP_OPENED', { ip, iface: ifname || undefined });
@@ -110,9 +122,7 @@ export class UdpBatchSocket {
     if (this.isClosed) throw new Error(`${this.name}: start called after close`);
     if (this.watchId !== 0) throw new Error(`${this.name}: start called twice`);
     this.onBatch = onBatch;
-    const id = this.addon.pollStart(this.fd, this.onReadable);
-    if (id < 0) throw nativeSocketError(id, this.name, 'watch');
-    this.watchId = id;
+    this.watch();
   }
 
   /** Sends the batch; returns the number of datagrams the kernel accepted. */
@@ -132,32 +142,73 @@ export class UdpBatchSocket {
   close(): void {
     if (this.isClosed) return;
     this.isClosed = true;
-    if (this.watchId !== 0) this.addon.pollStop(this.watchId);
-    this.watchId = 0;
+    this.stopWatch();
+    clearTimeout(this.intervalTimer);
+    this.intervalTimer = undefined;
     this.addon.closeFd(this.fd);
     if (this.log) logMessage(this.log, 'IO_UDP_CLOSED', { count: this.received });
   }
 
-  private drain(): void {
+  private watch(): void {
+    const id = this.addon.pollStart(this.fd, this.onReadable);
+    if (id < 0) throw nativeSocketError(id, this.name, 'watch');
+    this.watchId = id;
+  }
+
+  private stopWatch(): void {
+    if (this.watchId !== 0) this.addon.pollStop(this.watchId);
+    this.watchId = 0;
+  }
+
+  private readReady(): void {
+    if (this.drain() === 0 || this.receiveIntervalMs === 0 || this.isClosed) return;
+    // Requests are coming: read on a timer until one finds the socket empty.
+    this.stopWatch();
+    this.intervalTimer = setTimeout(this.onInterval, this.receiveIntervalMs);
+  }
+
+  private readOnTimer(): void {
+    this.intervalTimer = undefined;
+    if (this.isClosed) return;
+    if (this.drain() > 0) {
+      if (!this.isClosed) this.intervalTimer = setTimeout(this.onInterval, this.receiveIntervalMs);
+      return;
+    }
+    const id = this.addon.pollStart(this.fd, this.onReadable);
+    if (id > 0) {
+      this.watchId = id;
+      return;
+    }
+    // The event loop refused a watch it granted before: count it and keep reading on the timer.
+    this.receiveErrors += 1;
+    this.logReceiveError(id);
+    this.intervalTimer = setTimeout(this.onInterval, this.receiveIntervalMs);
+  }
+
+  /** Reads until the socket is empty or MAX_ROUNDS_PER_WAKEUP reads; returns the datagrams read. */
+  private drain(): number {
     const batch = this.batch;
     const max = batch.meta.length / META_WORDS;
+    let total = 0;
     for (let round = 0; round < MAX_ROUNDS_PER_WAKEUP && !this.isClosed; round++) {
       const count = this.addon.udpRecv(this.fd, batch.data, this.slotBytes, batch.meta, max);
       if (count < 0) {
         this.receiveErrors += 1;
         this.logReceiveError(count);
-        return;
+        return total;
       }
-      if (count === 0) return;
+      if (count === 0) return total;
 
+      total += count;
       this.received += count;
       for (let i = 0; i < count; i++) {
         if ((batch.meta[i * META_WORDS + RX_FLAGS]! & RX_FLAG_TRUNCATED) !== 0) this.truncated += 1;
       }
       batch.count = count;
       this.onBatch?.(batch);
-      if (count < max) return;
+      if (count < max) return total;
     }
+    return total;
   }
 
   private logReceiveError(rc: number): void {
@@ -184,6 +235,7 @@ function checkOptions(
   batchSize: number,
   slotBytes: number,
   bufferBytes: number,
+  receiveIntervalMs: number,
 ): void {
   const invalid = (what: string): NestorError => nestorError('NATIVE_SOCKET', `${name}: ${what}`);
   if (!isUint(opts.bindAddress, 0xffffffff)) {
@@ -198,6 +250,9 @@ function checkOptions(
   }
   if (!isUint(bufferBytes, 0x7fffffff)) {
     throw invalid(`buffer size ${bufferBytes} is invalid (expected 0 to 2147483647 bytes)`);
+  }
+  if (!isUint(receiveIntervalMs, MAX_RECEIVE_INTERVAL_MS)) {
+    throw invalid(`receive interval ${receiveIntervalMs} ms is invalid (expected 0 to ${MAX_RECEIVE_INTERVAL_MS})`);
   }
   if ((opts.ifname ?? '').length > MAX_IFNAME_LENGTH) {
     throw invalid(`interface name '${opts.ifname}' is too long (at most ${MAX_IFNAME_LENGTH} characters)`);

@@ -161,7 +161,7 @@ describe('config load: Kea 2.2 defaults', () => {
     expect(config.controlSocket).toBeUndefined();
     expect(config.hasLeaseCommands).toBe(false);
     expect(config.haParameters).toBeUndefined();
-    expect(config.nestor).toEqual({ workers: undefined, serverPort: 67, clientPort: 68, lmdbMapSizeBytes: 1024 ** 3, commitWindowUs: 1000 });
+    expect(config.nestor).toEqual({ workers: undefined, serverPort: 67, clientPort: 68, lmdbMapSizeBytes: 1024 ** 3, commitWindowUs: 1000, receiveIntervalMs: 0 });
     expect(config.sourcePath).toBe('/tmp/nestor-test.json');
   });
 
@@ -284,7 +284,7 @@ describe('config load: reservations', () => {
 describe('config load: nestor settings and hooks', () => {
   it('reads nestor settings from Dhcp4.nestor', () => {
     const config = loaded(load({ nestor: { workers: 4, 'server-port': 6767, 'client-port': 6868, 'lmdb-map-size': 2 ** 30 * 4 } }));
-    expect(config.nestor).toEqual({ workers: 4, serverPort: 6767, clientPort: 6868, lmdbMapSizeBytes: 2 ** 32, commitWindowUs: 1000 });
+    expect(config.nestor).toEqual({ workers: 4, serverPort: 6767, clientPort: 6868, lmdbMapSizeBytes: 2 ** 32, commitWindowUs: 1000, receiveIntervalMs: 0 });
   });
 
   it('reads commit-window-us with its range', () => {
@@ -292,6 +292,17 @@ describe('config load: nestor settings and hooks', () => {
     expect(loaded(load({ nestor: { 'commit-window-us': 2500 } })).nestor.commitWindowUs).toBe(2500);
     expect(errors(load({ nestor: { 'commit-window-us': 200_000 } }))).toEqual([
       { severity: 'error', path: 'Dhcp4.nestor.commit-window-us', message: "invalid value '200000' (expected an integer from 0 to 100000)" },
+    ]);
+  });
+
+  it('reads receive-interval-ms with its range', () => {
+    expect(loaded(load({ nestor: { 'receive-interval-ms': 0 } })).nestor.receiveIntervalMs).toBe(0);
+    expect(loaded(load({ nestor: { 'receive-interval-ms': 2 } })).nestor.receiveIntervalMs).toBe(2);
+    expect(errors(load({ nestor: { 'receive-interval-ms': 101 } }))).toEqual([
+      { severity: 'error', path: 'Dhcp4.nestor.receive-interval-ms', message: "invalid value '101' (expected an integer from 0 to 100)" },
+    ]);
+    expect(errors(load({ nestor: { 'receive-interval-ms': 1.5 } }))).toEqual([
+      { severity: 'error', path: 'Dhcp4.nestor.receive-interval-ms', message: "invalid value '1.5' (expected an integer from 0 to 100)" },
     ]);
   });
 

@@ -145,7 +145,7 @@ export function makeConfig(extra: Partial<ServerConfig> = {}): ServerConfig {
     hasLeaseCommands: false,
     haParameters: undefined,
     ha: undefined,
-    nestor: { workers: 0, serverPort: 67, clientPort: 68, lmdbMapSizeBytes: 1 << 20, commitWindowUs: 0 },
+    nestor: { workers: 0, serverPort: 67, clientPort: 68, lmdbMapSizeBytes: 1 << 20, commitWindowUs: 0, receiveIntervalMs: 0 },
     sourcePath: '/nonexistent/kea.json',
     raw: {},
     ...extra,

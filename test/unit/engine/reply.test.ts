@@ -232,7 +232,7 @@ describe('engine: reply delivery', () => {
 
   it('uses the configured ports', () => {
     // item 55
-    const h = new Harness(makeConfig({ nestor: { workers: 0, serverPort: 1067, clientPort: 1068, lmdbMapSizeBytes: 1 << 20, commitWindowUs: 0 } }));
+    const h = new Harness(makeConfig({ nestor: { workers: 0, serverPort: 1067, clientPort: 1068, lmdbMapSizeBytes: 1 << 20, commitWindowUs: 0, receiveIntervalMs: 0 } }));
     expect(h.send({ messageType: 1 }).delivery.port).toBe(1068);
   });
 });

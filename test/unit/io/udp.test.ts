@@ -186,6 +186,76 @@ describe('UdpBatchSocket: loopback batch', () => {
   });
 });
 
+// Sends `count` datagrams of 300 bytes from sender to port, each in its own send call.
+function sendEach(sender: UdpBatchSocket, port: number, count: number): void {
+  for (let i = 0; i < count; i++) {
+    const builder = new TxBatchBuilder(1, 500);
+    const space = builder.reserve(300)!;
+    space.buf.fill(i & 0xff, space.offset, space.offset + 300);
+    builder.commit(300, LOOPBACK, port, 0, 0);
+    expect(sender.send(builder)).toBe(1);
+  }
+}
+
+describe('UdpBatchSocket: receive interval', () => {
+  it('reads what arrives during the interval in one batch, then waits for the socket again', async () => {
+    requireAddon();
+    const { socket: receiver, port } = openLoopback({ receiveIntervalMs: 100 });
+    const { socket: sender } = openLoopback();
+    const batches: number[] = [];
+    receiver.start((batch) => batches.push(batch.count));
+
+    // The first datagram is read when it arrives. The next four, sent 5 ms apart while the socket
+    // is read on the timer, come together at the next tick instead of one wakeup each.
+    sendEach(sender, port, 1);
+    await waitFor(() => batches.length >= 1, 2000);
+    expect(batches).toEqual([1]);
+    for (let i = 0; i < 4; i++) {
+      sendEach(sender, port, 1);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await waitFor(() => batches.length >= 2, 2000);
+    expect(batches).toEqual([1, 4]);
+
+    // The tick after that finds nothing and the socket is watched again, so a lone datagram is read
+    // when it arrives rather than at the next tick.
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const sentAt = Date.now();
+    sendEach(sender, port, 1);
+    await waitFor(() => batches.length >= 3, 2000);
+    expect(batches).toEqual([1, 4, 1]);
+    expect(Date.now() - sentAt).toBeLessThan(80);
+    expect(receiver.received).toBe(6);
+  });
+
+  it('reads each datagram as it arrives with interval 0', async () => {
+    requireAddon();
+    const { socket: receiver, port } = openLoopback();
+    const { socket: sender } = openLoopback();
+    const batches: number[] = [];
+    receiver.start((batch) => batches.push(batch.count));
+    for (let i = 0; i < 3; i++) {
+      sendEach(sender, port, 1);
+      await waitFor(() => batches.length > i, 2000);
+    }
+    expect(batches).toEqual([1, 1, 1]);
+  });
+
+  it('stops reading on the timer after close', async () => {
+    requireAddon();
+    const { socket: receiver, port } = openLoopback({ receiveIntervalMs: 20 });
+    const { socket: sender } = openLoopback();
+    const batches: number[] = [];
+    receiver.start((batch) => batches.push(batch.count));
+    sendEach(sender, port, 1);
+    await waitFor(() => batches.length >= 1, 2000);
+    receiver.close();
+    sendEach(sender, port, 2);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(batches).toEqual([1]);
+  });
+});
+
 describe('pollStart: worker exit', () => {
   it('survives a worker terminated with an active watch', async () => {
     requireAddon();
@@ -242,6 +312,8 @@ describe('UdpBatchSocket: open errors', () => {
     { name: 'batch size above the maximum', options: { bindAddress: LOOPBACK, port: 1, batchSize: 5000 }, text: 'batch size 5000' },
     { name: 'slot too small for DHCP', options: { bindAddress: LOOPBACK, port: 1, slotBytes: 100 }, text: 'slot size 100' },
     { name: 'long interface name', options: { bindAddress: LOOPBACK, port: 1, ifname: 'x'.repeat(16) }, text: 'too long' },
+    { name: 'receive interval above the maximum', options: { bindAddress: LOOPBACK, port: 1, receiveIntervalMs: 101 }, text: 'receive interval 101 ms is invalid' },
+    { name: 'fractional receive interval', options: { bindAddress: LOOPBACK, port: 1, receiveIntervalMs: 0.5 }, text: 'receive interval 0.5 ms' },
   ])('rejects $name before opening', ({ options, text }) => {
     expect(() => UdpBatchSocket.open(options)).toThrow(text);
   });
