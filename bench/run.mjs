@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { GENERATORS } from './lib/generators.mjs';
 import { Lab, removeStaleLabs, SHARED_ADDRESS } from './lib/lab.mjs';
 import { FAILURE_THRESHOLD_PCT, PointRunner, runFixedRate, runLadder } from './lib/ladder.mjs';
-import { parseOptions, planLadders, USAGE, UsageError } from './lib/options.mjs';
+import { nestorSettings, parseOptions, planLadders, USAGE, UsageError } from './lib/options.mjs';
 import { buildTools, checkNestorBuilt, checkRoot, ensureKea, PrerequisiteError } from './lib/prereqs.mjs';
 import { killAllStarted, run } from './lib/proc.mjs';
 import { formatTable } from './lib/report.mjs';
@@ -87,7 +87,7 @@ async function main(argv) {
   log(`${options.quick ? 'quick' : 'full'} run: ${options.durationS} s per point, ${options.reps} interleaved repetitions, temporary files in ${workDir}`);
 
   const loadStart = os.loadavg();
-  const runner = new PointRunner({ lab, workDir, runByte: (Math.random() * 256) | 0, workers: options.workers, commitWindowUs: options.commitWindowUs, log });
+  const runner = new PointRunner({ lab, workDir, runByte: (Math.random() * 256) | 0, workers: options.workers, nestorSettings: nestorSettings(options), log });
   const points = [];
   for (const [generator, ladder] of Object.entries(plan)) {
     const groups = new Map();
@@ -114,6 +114,8 @@ async function main(argv) {
       reps: options.reps,
       workers: options.workers ?? 'nestor default',
       commit_window_us: options.commitWindowUs ?? 'nestor default',
+      receive_interval_ms: options.receiveIntervalMs ?? 'nestor default',
+      warmup: 'loadgen at half the point\'s rate (at most 5,000/s) for 1 s with other clients, then 0.5 s of rest, before each point',
       failure_threshold_pct: FAILURE_THRESHOLD_PCT,
       pool: POOL,
       ladders: plan,

@@ -111,13 +111,13 @@ function haHooks(thisServer, mode) {
 }
 
 /** Write one server's configuration into its folder and return the path and its log file. */
-function writeServerConfig(kind, server, mode, serverDir, commitWindowUs) {
+function writeServerConfig(kind, server, mode, serverDir, nestorSettings = {}) {
   if (kind === 'nestor') {
     // nestor's single-server settings plus HA. nestor splits the unguarded pool itself.
     const config = keaConfig('kea-st.json', serverDir);
     config.Dhcp4['lease-database'] = { type: 'lmdb', name: join(serverDir, 'leases4.lmdb') };
     config.Dhcp4.loggers[0].output_options[0].output = join(serverDir, 'nestor.log');
-    if (commitWindowUs !== undefined) config.Dhcp4.nestor = { 'commit-window-us': commitWindowUs };
+    if (Object.keys(nestorSettings).length > 0) config.Dhcp4.nestor = { ...nestorSettings };
     return finishConfig(config, server, mode, serverDir, 'nestor');
   }
   const config = keaConfig('kea-mt.json', serverDir);
@@ -138,14 +138,14 @@ function finishConfig(config, server, mode, serverDir, logName) {
  * address sends an OFFER. Returns { procs, haStates, readHaStates, readLogTails }. On failure it
  * stops both and throws.
  */
-async function startPair(lab, dir, { workers, commitWindowUs }, kind, mode) {
+async function startPair(lab, dir, { workers, nestorSettings }, kind, mode) {
   lab.addPairServer();
   const procs = [];
   const logPaths = [];
   for (const server of SERVERS) {
     const serverDir = join(dir, server.name);
     mkdirSync(serverDir);
-    const { configPath, logPath } = writeServerConfig(kind, server, mode, serverDir, commitWindowUs);
+    const { configPath, logPath } = writeServerConfig(kind, server, mode, serverDir, nestorSettings);
     logPaths.push(logPath);
     if (kind === 'nestor') {
       const args = [NESTOR_BIN, 'serve', '-c', configPath];

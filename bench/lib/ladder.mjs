@@ -1,5 +1,7 @@
 // Runs the measurement points. A point is one system, one generator, one offered rate and one
-// repetition, on a freshly started server with an empty lease database. Repetitions are interleaved
+// repetition, on a freshly started server with an empty lease database. Before the measurement,
+// loadgen warms the server up with other clients (WARMUP_*), so that a point measures a server in
+// its steady state rather than nestor's JIT compiler or Kea's first allocations. Repetitions are interleaved
 // round-robin (repetition 1 of every system at a rate, then repetition 2, ...) so that drift in the
 // machine's load hits all systems alike.
 
@@ -16,18 +18,33 @@ import { median } from './stats.mjs';
 export const FAILURE_THRESHOLD_PCT = 2.5;
 /** A system stops climbing a ladder after this many failed rates in a row. */
 const FAILED_RATES_TO_STOP = 2;
-/** Exchanges allowed per point: each is a new client, so they must fit in the pool with room to spare. */
-const EXCHANGES_PER_POINT = Math.floor(POOL.size * 0.95);
+/** Warm-up before each point: loadgen at half the point's rate, at most WARMUP_MAX_RATE, for WARMUP_S. */
+const WARMUP_MAX_RATE = 5_000;
+const WARMUP_S = 1;
+/** Pause after the warm-up, so that its last exchanges and commits are done before the measurement starts. */
+const WARMUP_SETTLE_MS = 500;
+/** Exchanges allowed per point: each is a new client, so they must fit in the pool with room to spare after the warm-up. */
+const EXCHANGES_PER_POINT = Math.floor(POOL.size * 0.95) - WARMUP_MAX_RATE * WARMUP_S;
 
 export class PointRunner {
-  constructor({ lab, workDir, runByte, workers, commitWindowUs, log }) {
+  constructor({ lab, workDir, runByte, workers, nestorSettings, log }) {
     this.lab = lab;
     this.workDir = workDir;
     this.runByte = runByte;
     this.workers = workers;
-    this.commitWindowUs = commitWindowUs;
+    this.nestorSettings = nestorSettings;
     this.log = log;
     this.count = 0;
+  }
+
+  /** Run the warm-up of one point with clients of its own (bit 7 of the MAC's third byte set) and wait for it to settle. */
+  async warmUp(rate, macBase, server) {
+    const warmRate = Math.max(1, Math.min(WARMUP_MAX_RATE, Math.floor(rate / 2)));
+    const bytes = macBase.split(':');
+    bytes[2] = hex(parseInt(bytes[2], 16) | 0x80);
+    const result = await GENERATORS.loadgen.run(this.lab, { rate: warmRate, durationS: WARMUP_S, macBase: bytes.join(':'), server });
+    await new Promise((resolve) => setTimeout(resolve, WARMUP_SETTLE_MS));
+    return { offered_rate: warmRate, duration_s: WARMUP_S, acks: result.acks, failed_pct: result.failed_pct };
   }
 
   /** Measure one point; errors become a point with `error` set and 100 % failed. */
@@ -47,13 +64,14 @@ export class PointRunner {
     // not measure the server, so such points are kept but left out of medians and spreads.
     let errorSource = 'server';
     try {
-      server = await SYSTEMS[system].start(this.lab, dir, { workers: this.workers, commitWindowUs: this.commitWindowUs });
+      server = await SYSTEMS[system].start(this.lab, dir, { workers: this.workers, nestorSettings: this.nestorSettings });
       procs = server.procs ?? [server];
       if (server.haStates !== undefined) point.ha_states_at_start = server.haStates;
+      const address = SYSTEMS[system].address ?? SERVER_ADDRESS;
+      errorSource = 'generator';
+      point.warmup = await this.warmUp(rate, macBase, address);
       const before = procs.map((proc) => readCpuSeconds(proc.pid));
       const udpDropsBefore = this.lab.readUdpDrops();
-      errorSource = 'generator';
-      const address = SYSTEMS[system].address ?? SERVER_ADDRESS;
       const result = await GENERATORS[generator].run(this.lab, { rate, durationS: duration, macBase, server: address });
       errorSource = 'server';
       const exited = procs.findIndex((proc) => !isRunning(proc.pid));

@@ -6,7 +6,7 @@ import { SYSTEMS, SYSTEM_NAMES } from './systems.mjs';
 const SINGLE_SYSTEM_NAMES = SYSTEM_NAMES.filter((s) => !SYSTEMS[s].pair);
 
 export const USAGE = `usage: sudo npm run bench -- [--quick] [--systems LIST] [--generators LIST] [--workers N]
-                                [--commit-window US] [--rates LIST]
+                                [--commit-window US] [--receive-interval MS] [--rates LIST]
                                 [--duration S] [--reps N] [--output NAME] [--from-json]
 
 Measure nestor, single and as HA pairs, against ISC Kea 2.2 (single- and multi-threaded, and HA
@@ -21,6 +21,9 @@ options:
   --workers N         worker threads for nestor (nestor serve --workers N); default: nestor's own
   --commit-window US  nestor's Dhcp4.nestor.commit-window-us (0 commits every batch at once);
                       default: nestor's own
+  --receive-interval MS
+                      nestor's Dhcp4.nestor.receive-interval-ms (0 reads each datagram as it
+                      arrives); default: nestor's own
   --duration S        seconds per point (default 10, quick 2); points at high rates are shortened
                       so that every exchange still gets a new address from the pool
   --rates LIST        comma-separated offered rates (new clients/s) to measure instead of the
@@ -75,6 +78,7 @@ export function parseOptions(argv) {
       case '--generators': options.generators = parseList(arg, value(), GENERATOR_NAMES); break;
       case '--workers': options.workers = parseInteger(arg, value(), 0, 64); break;
       case '--commit-window': options.commitWindowUs = parseInteger(arg, value(), 0, 100_000); break;
+      case '--receive-interval': options.receiveIntervalMs = parseInteger(arg, value(), 0, 100); break;
       case '--duration': options.durationS = parseInteger(arg, value(), 1, 120); break;
       case '--rates': options.rates = parseRates(arg, value()); break;
       case '--reps': options.reps = parseInteger(arg, value(), 1, 20); break;
@@ -86,6 +90,14 @@ export function parseOptions(argv) {
   }
   options.durationS ??= options.quick ? 2 : 10;
   return options;
+}
+
+/** The Dhcp4.nestor keys the options set; nestor's defaults apply to the rest. */
+export function nestorSettings(options) {
+  const settings = {};
+  if (options.commitWindowUs !== undefined) settings['commit-window-us'] = options.commitWindowUs;
+  if (options.receiveIntervalMs !== undefined) settings['receive-interval-ms'] = options.receiveIntervalMs;
+  return settings;
 }
 
 /**

@@ -42,12 +42,12 @@ export const SYSTEMS = {
 
 export const SYSTEM_NAMES = Object.keys(SYSTEMS);
 
-async function startNestor(lab, dir, { workers, commitWindowUs }) {
+async function startNestor(lab, dir, { workers, nestorSettings = {} }) {
   // The same Dhcp4 settings as Kea's single-threaded configuration, with an LMDB file instead of a CSV.
   const config = keaConfig('kea-st.json', dir);
   config.Dhcp4['lease-database'] = { type: 'lmdb', name: join(dir, 'leases4.lmdb') };
   config.Dhcp4.loggers[0].output_options[0].output = join(dir, 'nestor.log');
-  if (commitWindowUs !== undefined) config.Dhcp4.nestor = { 'commit-window-us': commitWindowUs };
+  if (Object.keys(nestorSettings).length > 0) config.Dhcp4.nestor = { ...nestorSettings };
   const configPath = join(dir, 'nestor.json');
   writeFileSync(configPath, JSON.stringify(config, null, 2));
 
