@@ -39,18 +39,18 @@ options:
 /** Offered rates (new clients/s) per generator. perfdhcp needs about a core at 60k packets/s, so it stops at 12k. */
 const FULL_LADDERS = {
   perfdhcp: [1_000, 2_000, 3_000, 4_500, 6_500, 9_000, 12_000],
-  loadgen: [2_000, 4_000, 6_000, 9_000, 13_000, 16_000, 20_000, 25_000, 30_000, 36_000, 45_000, 68_000, 100_000, 150_000, 220_000, 320_000],
+  loadgen: [2_000, 4_000, 6_000, 9_000, 13_000, 16_000, 20_000, 25_000, 30_000, 33_000, 36_000, 40_000, 45_000, 68_000, 100_000, 150_000, 220_000, 320_000],
 };
 
 /**
  * Offered rates for the HA pairs. Kea 2.2 pairs lose exchanges above about 3,000/s on a 2-core
  * machine, so the loadgen ladder steps by 1,000/s up to 4,000/s before it widens. nestor pairs
- * reach their limit between 17,000 and 30,000/s, so the ladder is finer there, as the single
- * server's is between 20,000 and 45,000/s.
+ * reach their limit between 23,000 and 36,000/s, so the ladder is finer there, as the single
+ * server's is between 25,000 and 45,000/s.
  */
 const PAIR_LADDERS = {
   perfdhcp: FULL_LADDERS.perfdhcp,
-  loadgen: [1_000, 2_000, 3_000, 4_000, 6_000, 9_000, 13_000, 17_000, 20_000, 23_000, 26_000, 30_000, 45_000],
+  loadgen: [1_000, 2_000, 3_000, 4_000, 6_000, 9_000, 13_000, 17_000, 20_000, 23_000, 26_000, 28_000, 30_000, 33_000, 36_000, 45_000],
 };
 
 /**
