@@ -87,7 +87,7 @@ async function main(argv) {
   log(`${options.quick ? 'quick' : 'full'} run: ${options.durationS} s per point, ${options.reps} interleaved repetitions, temporary files in ${workDir}`);
 
   const loadStart = os.loadavg();
-  const runner = new PointRunner({ lab, workDir, runByte: (Math.random() * 256) | 0, workers: options.workers, nestorSettings: nestorSettings(options), log });
+  const runner = new PointRunner({ lab, workDir, runByte: (Math.random() * 256) | 0, workers: options.workers, nestorSettings: nestorSettings(options), warmup: options.warmup, log });
   const points = [];
   for (const [generator, ladder] of Object.entries(plan)) {
     const groups = new Map();
@@ -115,7 +115,7 @@ async function main(argv) {
       workers: options.workers ?? 'nestor default',
       commit_window_us: options.commitWindowUs ?? 'nestor default',
       receive_interval_ms: options.receiveIntervalMs ?? 'nestor default',
-      warmup: 'loadgen at half the point\'s rate (at most 5,000/s) for 1 s with other clients, then 0.5 s of rest, before each point',
+      warmup: options.warmup ? 'loadgen at half the point\'s rate (at most 5,000/s) for 1 s with other clients, then 0.5 s of rest, before each point' : 'none',
       failure_threshold_pct: FAILURE_THRESHOLD_PCT,
       pool: POOL,
       ladders: plan,

@@ -27,12 +27,13 @@ const WARMUP_SETTLE_MS = 500;
 const EXCHANGES_PER_POINT = Math.floor(POOL.size * 0.95) - WARMUP_MAX_RATE * WARMUP_S;
 
 export class PointRunner {
-  constructor({ lab, workDir, runByte, workers, nestorSettings, log }) {
+  constructor({ lab, workDir, runByte, workers, nestorSettings, warmup = true, log }) {
     this.lab = lab;
     this.workDir = workDir;
     this.runByte = runByte;
     this.workers = workers;
     this.nestorSettings = nestorSettings;
+    this.warmup = warmup;
     this.log = log;
     this.count = 0;
   }
@@ -69,7 +70,7 @@ export class PointRunner {
       if (server.haStates !== undefined) point.ha_states_at_start = server.haStates;
       const address = SYSTEMS[system].address ?? SERVER_ADDRESS;
       errorSource = 'generator';
-      point.warmup = await this.warmUp(rate, macBase, address);
+      if (this.warmup) point.warmup = await this.warmUp(rate, macBase, address);
       const before = procs.map((proc) => readCpuSeconds(proc.pid));
       const udpDropsBefore = this.lab.readUdpDrops();
       const result = await GENERATORS[generator].run(this.lab, { rate, durationS: duration, macBase, server: address });

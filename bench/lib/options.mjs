@@ -6,7 +6,7 @@ import { SYSTEMS, SYSTEM_NAMES } from './systems.mjs';
 const SINGLE_SYSTEM_NAMES = SYSTEM_NAMES.filter((s) => !SYSTEMS[s].pair);
 
 export const USAGE = `usage: sudo npm run bench -- [--quick] [--systems LIST] [--generators LIST] [--workers N]
-                                [--commit-window US] [--receive-interval MS] [--rates LIST]
+                                [--commit-window US] [--receive-interval MS] [--no-warmup] [--rates LIST]
                                 [--duration S] [--reps N] [--output NAME] [--from-json]
 
 Measure nestor, single and as HA pairs, against ISC Kea 2.2 (single- and multi-threaded, and HA
@@ -24,6 +24,7 @@ options:
   --receive-interval MS
                       nestor's Dhcp4.nestor.receive-interval-ms (0 reads each datagram as it
                       arrives); default: nestor's own
+  --no-warmup         measure each point on a server that has served nobody yet
   --duration S        seconds per point (default 10, quick 2); points at high rates are shortened
                       so that every exchange still gets a new address from the pool
   --rates LIST        comma-separated offered rates (new clients/s) to measure instead of the
@@ -65,7 +66,7 @@ const QUICK_PLAN = {
 export class UsageError extends Error {}
 
 export function parseOptions(argv) {
-  const options = { quick: false, systems: SYSTEM_NAMES, generators: GENERATOR_NAMES, workers: undefined, durationS: undefined, reps: 3 };
+  const options = { quick: false, systems: SYSTEM_NAMES, generators: GENERATOR_NAMES, workers: undefined, durationS: undefined, reps: 3, warmup: true };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -84,6 +85,7 @@ export function parseOptions(argv) {
       case '--reps': options.reps = parseInteger(arg, value(), 1, 20); break;
       case '--output': options.output = parseName(arg, value()); break;
       case '--from-json': options.fromJson = true; break;
+      case '--no-warmup': options.warmup = false; break;
       case '-h': case '--help': options.help = true; break;
       default: throw new UsageError(`unknown option '${arg}'`);
     }
@@ -92,7 +94,7 @@ export function parseOptions(argv) {
   return options;
 }
 
-/** The Dhcp4.nestor keys the options set; nestor's defaults apply to the rest. */
+/** Return the Dhcp4.nestor keys set on the command line. nestor's defaults apply to the others. */
 export function nestorSettings(options) {
   const settings = {};
   if (options.commitWindowUs !== undefined) settings['commit-window-us'] = options.commitWindowUs;
