@@ -161,8 +161,9 @@ export class UdpBatchSocket {
   }
 
   private readReady(): void {
-    if (this.drain() === 0 || this.receiveIntervalMs === 0 || this.isClosed) return;
-    // Requests are coming: read on a timer until one finds the socket empty.
+    const read = this.drain();
+    if (this.receiveIntervalMs === 0 || this.isClosed || !this.isTrickle(read)) return;
+    // Requests come one or a few per wakeup: read on a timer until traffic stops or grows.
     this.stopWatch();
     this.intervalTimer = setTimeout(this.onInterval, this.receiveIntervalMs);
   }
@@ -170,10 +171,12 @@ export class UdpBatchSocket {
   private readOnTimer(): void {
     this.intervalTimer = undefined;
     if (this.isClosed) return;
-    if (this.drain() > 0) {
+    if (this.isTrickle(this.drain())) {
       if (!this.isClosed) this.intervalTimer = setTimeout(this.onInterval, this.receiveIntervalMs);
       return;
     }
+    // Nothing came, or a full batch did: back to reading when the socket is readable, which has no
+    // delay and, under load, finds full batches anyway.
     const id = this.addon.pollStart(this.fd, this.onReadable);
     if (id > 0) {
       this.watchId = id;
@@ -183,6 +186,11 @@ export class UdpBatchSocket {
     this.receiveErrors += 1;
     this.logReceiveError(id);
     this.intervalTimer = setTimeout(this.onInterval, this.receiveIntervalMs);
+  }
+
+  /** Tell whether a drain that read `read` datagrams found some, but fewer than one receive batch. */
+  private isTrickle(read: number): boolean {
+    return read > 0 && read < this.batch.meta.length / META_WORDS;
   }
 
   /** Reads until the socket is empty or MAX_ROUNDS_PER_WAKEUP reads; returns the datagrams read. */

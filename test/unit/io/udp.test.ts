@@ -228,6 +228,31 @@ describe('UdpBatchSocket: receive interval', () => {
     expect(receiver.received).toBe(6);
   });
 
+  it('returns to readiness after a full batch', async () => {
+    requireAddon();
+    const { socket: receiver, port } = openLoopback({ receiveIntervalMs: 100, batchSize: 4 });
+    const { socket: sender } = openLoopback();
+    const batches: number[] = [];
+    receiver.start((batch) => batches.push(batch.count));
+
+    sendEach(sender, port, 1);
+    await waitFor(() => batches.length >= 1, 2000);
+    for (let i = 0; i < 6; i++) {
+      sendEach(sender, port, 1);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    // The tick reads a full batch of 4 and then the other 2, which is heavy traffic for a batch
+    // size of 4, so the socket is watched again instead of read on the timer.
+    await waitFor(() => batches.length >= 3, 2000);
+    expect(batches).toEqual([1, 4, 2]);
+
+    const sentAt = Date.now();
+    sendEach(sender, port, 1);
+    await waitFor(() => batches.length >= 4, 2000);
+    expect(batches).toEqual([1, 4, 2, 1]);
+    expect(Date.now() - sentAt).toBeLessThan(80);
+  });
+
   it('reads each datagram as it arrives with interval 0', async () => {
     requireAddon();
     const { socket: receiver, port } = openLoopback();
