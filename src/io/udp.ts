@@ -27,9 +27,9 @@ export interface UdpOpenOptions {
   /** Bytes per receive slot; longer datagrams are cut and flagged truncated. Default 4096. */
   slotBytes?: number;
   /**
-   * 0 (default): read as soon as the socket is readable. N: after a read that found datagrams, stop
-   * watching the socket and read it again every N ms until a read finds none, so that under steady
-   * traffic one wakeup reads what arrived in N ms instead of waking up for each datagram.
+   * Milliseconds between reads while traffic trickles in; 0 (default) reads as soon as the socket is
+   * readable. With N, a read that finds fewer datagrams than one batch switches to reading every N ms,
+   * until a read finds none or a full batch. One wakeup then reads what arrived in N ms.
    */
   receiveIntervalMs?: number;
   log?: Logger;
@@ -39,7 +39,8 @@ const DEFAULT_BATCH_SIZE = 64;
 const DEFAULT_SLOT_BYTES = 4096;
 const DEFAULT_BUFFER_BYTES = 4 * 1024 * 1024;
 const MAX_SLOT_BYTES = 65536;
-export const MAX_RECEIVE_INTERVAL_MS = 100;
+// The same limit as Dhcp4.nestor.receive-interval-ms in src/config/globals.ts.
+const MAX_RECEIVE_INTERVAL_MS = 100;
 // RFC 2131 section 2: DHCP clients must accept messages of up to 576 bytes, so smaller slots would
 // cut ordinary packets.
 const MIN_SLOT_BYTES = 576;
@@ -66,6 +67,8 @@ export class UdpBatchSocket {
   receiveErrors = 0;
 
   private readonly batch: RxBatch;
+  /** Datagrams one receive call can return. */
+  private readonly batchSize: number;
   private readonly onReadable = (): void => this.readReady();
   private readonly onInterval = (): void => this.readOnTimer();
   private onBatch: ((batch: RxBatch) => void) | undefined;
@@ -85,6 +88,7 @@ export class UdpBatchSocket {
     private readonly receiveIntervalMs: number,
     batchSize: number,
   ) {
+    this.batchSize = batchSize;
     this.batch = {
       count: 0,
       data: new Uint8Array(batchSize * slotBytes),
@@ -122,7 +126,8 @@ export class UdpBatchSocket {
     if (this.isClosed) throw new Error(`${this.name}: start called after close`);
     if (this.watchId !== 0) throw new Error(`${this.name}: start called twice`);
     this.onBatch = onBatch;
-    this.watch();
+    const id = this.watch();
+    if (id < 0) throw nativeSocketError(id, this.name, 'watch');
   }
 
   /** Sends the batch; returns the number of datagrams the kernel accepted. */
@@ -149,10 +154,11 @@ export class UdpBatchSocket {
     if (this.log) logMessage(this.log, 'IO_UDP_CLOSED', { count: this.received });
   }
 
-  private watch(): void {
+  /** Start the readiness watch; returns its id, or a negative errno when libuv rejected it. */
+  private watch(): number {
     const id = this.addon.pollStart(this.fd, this.onReadable);
-    if (id < 0) throw nativeSocketError(id, this.name, 'watch');
-    this.watchId = id;
+    if (id > 0) this.watchId = id;
+    return id;
   }
 
   private stopWatch(): void {
@@ -163,40 +169,41 @@ export class UdpBatchSocket {
   private readReady(): void {
     const read = this.drain();
     if (this.receiveIntervalMs === 0 || this.isClosed || !this.isTrickle(read)) return;
-    // Requests come one or a few per wakeup: read on a timer until traffic stops or grows.
+    // Requests come one or a few per wakeup, so read on a timer until traffic stops or grows.
     this.stopWatch();
-    this.intervalTimer = setTimeout(this.onInterval, this.receiveIntervalMs);
+    this.readLater();
   }
 
   private readOnTimer(): void {
     this.intervalTimer = undefined;
     if (this.isClosed) return;
     if (this.isTrickle(this.drain())) {
-      if (!this.isClosed) this.intervalTimer = setTimeout(this.onInterval, this.receiveIntervalMs);
+      if (!this.isClosed) this.readLater();
       return;
     }
-    // Nothing came, or a full batch did: back to reading when the socket is readable, which has no
-    // delay and, under load, finds full batches anyway.
-    const id = this.addon.pollStart(this.fd, this.onReadable);
-    if (id > 0) {
-      this.watchId = id;
-      return;
-    }
-    // The event loop refused a watch it granted before: count it and keep reading on the timer.
+    // Nothing came, or a full batch did. Reading when the socket is readable has no delay, and under
+    // load it finds full batches anyway.
+    const id = this.watch();
+    if (id > 0) return;
+    // libuv rejected a watch it granted before: count it and keep reading on the timer.
     this.receiveErrors += 1;
     this.logReceiveError(id);
+    this.readLater();
+  }
+
+  private readLater(): void {
     this.intervalTimer = setTimeout(this.onInterval, this.receiveIntervalMs);
   }
 
   /** Tell whether a drain that read `read` datagrams found some, but fewer than one receive batch. */
   private isTrickle(read: number): boolean {
-    return read > 0 && read < this.batch.meta.length / META_WORDS;
+    return read > 0 && read < this.batchSize;
   }
 
   /** Reads until the socket is empty or MAX_ROUNDS_PER_WAKEUP reads; returns the datagrams read. */
   private drain(): number {
     const batch = this.batch;
-    const max = batch.meta.length / META_WORDS;
+    const max = this.batchSize;
     let total = 0;
     for (let round = 0; round < MAX_ROUNDS_PER_WAKEUP && !this.isClosed; round++) {
       const count = this.addon.udpRecv(this.fd, batch.data, this.slotBytes, batch.meta, max);

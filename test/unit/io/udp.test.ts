@@ -197,13 +197,19 @@ function sendEach(sender: UdpBatchSocket, port: number, count: number): void {
   }
 }
 
+// Opens a receiver with `options` and a sender; the receiver records the size of each batch it gets.
+function openReceiverAndSender(options: Partial<UdpOpenOptions> = {}): { receiver: UdpBatchSocket; sender: UdpBatchSocket; port: number; batches: number[] } {
+  requireAddon();
+  const { socket: receiver, port } = openLoopback(options);
+  const { socket: sender } = openLoopback();
+  const batches: number[] = [];
+  receiver.start((batch) => batches.push(batch.count));
+  return { receiver, sender, port, batches };
+}
+
 describe('UdpBatchSocket: receive interval', () => {
-  it('reads what arrives during the interval in one batch, then waits for the socket again', async () => {
-    requireAddon();
-    const { socket: receiver, port } = openLoopback({ receiveIntervalMs: 100 });
-    const { socket: sender } = openLoopback();
-    const batches: number[] = [];
-    receiver.start((batch) => batches.push(batch.count));
+  it('batches datagrams until the next tick', async () => {
+    const { receiver, sender, port, batches } = openReceiverAndSender({ receiveIntervalMs: 100 });
 
     // The first datagram is read when it arrives. The next four, sent 5 ms apart while the socket
     // is read on the timer, come together at the next tick instead of one wakeup each.
@@ -229,11 +235,7 @@ describe('UdpBatchSocket: receive interval', () => {
   });
 
   it('returns to readiness after a full batch', async () => {
-    requireAddon();
-    const { socket: receiver, port } = openLoopback({ receiveIntervalMs: 100, batchSize: 4 });
-    const { socket: sender } = openLoopback();
-    const batches: number[] = [];
-    receiver.start((batch) => batches.push(batch.count));
+    const { receiver, sender, port, batches } = openReceiverAndSender({ receiveIntervalMs: 100, batchSize: 4 });
 
     sendEach(sender, port, 1);
     await waitFor(() => batches.length >= 1, 2000);
@@ -254,11 +256,7 @@ describe('UdpBatchSocket: receive interval', () => {
   });
 
   it('reads each datagram as it arrives with interval 0', async () => {
-    requireAddon();
-    const { socket: receiver, port } = openLoopback();
-    const { socket: sender } = openLoopback();
-    const batches: number[] = [];
-    receiver.start((batch) => batches.push(batch.count));
+    const { receiver, sender, port, batches } = openReceiverAndSender();
     for (let i = 0; i < 3; i++) {
       sendEach(sender, port, 1);
       await waitFor(() => batches.length > i, 2000);
@@ -267,11 +265,7 @@ describe('UdpBatchSocket: receive interval', () => {
   });
 
   it('stops reading on the timer after close', async () => {
-    requireAddon();
-    const { socket: receiver, port } = openLoopback({ receiveIntervalMs: 20 });
-    const { socket: sender } = openLoopback();
-    const batches: number[] = [];
-    receiver.start((batch) => batches.push(batch.count));
+    const { receiver, sender, port, batches } = openReceiverAndSender({ receiveIntervalMs: 20 });
     sendEach(sender, port, 1);
     await waitFor(() => batches.length >= 1, 2000);
     receiver.close();
