@@ -1,9 +1,9 @@
 // Runs the measurement points. A point is one system, one generator, one offered rate and one
 // repetition, on a freshly started server with an empty lease database. Before the measurement,
-// loadgen warms the server up with other clients (WARMUP_*), so that a point measures a server in
-// its steady state rather than nestor's JIT compiler or Kea's first allocations. Repetitions are interleaved
-// round-robin (repetition 1 of every system at a rate, then repetition 2, ...) so that drift in the
-// machine's load hits all systems alike.
+// loadgen warms the server up with other clients (WARMUP_*). A point then measures the server in its
+// steady state, not V8 compiling nestor's code. Repetitions are interleaved round-robin (repetition 1
+// of every system at a rate, then repetition 2, ...) so that drift in the machine's load hits all
+// systems alike.
 
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';

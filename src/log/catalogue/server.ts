@@ -5,7 +5,7 @@ import type { MessageEntry } from './types.js';
 export const SERVER_MESSAGES: readonly MessageEntry[] = [
   {
     id: 'SERVER_STARTED', level: 'info', message: 'server started',
-    help: 'The server has opened its lease database and sockets and is responding to requests. The fields list the interfaces with their server addresses, the UDP port, the number of worker threads, the commit window in microseconds (nestor.commit-window-us), the receive interval of the UDP sockets in milliseconds (nestor.receive-interval-ms, 0 reads each datagram as it arrives) and the lease database path.',
+    help: 'The server has opened its lease database and sockets and is responding to requests. The fields list the interfaces with their server addresses, the UDP port, the number of worker threads, the commit window in microseconds (nestor.commit-window-us), the receive interval in milliseconds and the lease database path. The receive interval is nestor.receive-interval-ms, where 0 reads each UDP datagram as it arrives.',
   },
   {
     id: 'SERVER_STOPPED', level: 'info', message: 'server stopped',
